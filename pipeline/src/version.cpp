@@ -1,0 +1,3 @@
+namespace swingpipe::pipeline {
+int link_anchor() { return 0; }
+}  // namespace swingpipe::pipeline
