@@ -1,0 +1,20 @@
+#include <string>
+
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/io.hpp"
+#include "text.hpp"
+
+namespace swingpipe::io {
+
+Format format_from_path(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (detail::iequals(ext, ".csv")) return Format::csv;
+  if (detail::iequals(ext, ".npy")) return Format::npy;
+  if (detail::iequals(ext, ".tsv")) return Format::ucr_tsv;
+  if (detail::iequals(ext, ".ts")) return Format::sktime_ts;
+  if (detail::iequals(ext, ".json")) return Format::json;
+  const std::string got = ext.empty() ? "no extension" : "unknown extension '" + ext + "'";
+  throw InputError(path.string() + ": " + got + " (expected .csv, .npy, .tsv, .ts or .json)");
+}
+
+}  // namespace swingpipe::io
