@@ -32,7 +32,9 @@ struct RegisterCommand {
   }
 };
 
-#define SWINGPIPE_COMMAND(name, fn) \
-  static const ::swingpipe::cli::RegisterCommand swingpipe_command_registration_##fn{name, fn}
+#define SWINGPIPE_COMMAND(name, fn)                                                    \
+  static const ::swingpipe::cli::RegisterCommand swingpipe_command_registration_##fn { \
+    name, fn                                                                           \
+  }
 
 }  // namespace swingpipe::cli

@@ -1,0 +1,10 @@
+#pragma once
+// The built-in analyses. To add one: write pipeline/src/analysis_<name>.cpp with a
+// <name>_analysis_info() and list it in registry.cpp.
+#include "swingpipe/pipeline/analysis.hpp"
+
+namespace swingpipe::pipeline {
+
+AnalysisInfo stats_analysis_info();
+
+}  // namespace swingpipe::pipeline

@@ -1,0 +1,26 @@
+#include "analyses.hpp"
+#include "swingpipe/error.hpp"
+
+namespace swingpipe::pipeline {
+
+const std::vector<AnalysisInfo>& analysis_registry() {
+  static const std::vector<AnalysisInfo> registry{
+      stats_analysis_info(),
+  };
+  return registry;
+}
+
+std::unique_ptr<Analysis> create_analysis(const std::string& type, JsonReader& options) {
+  std::string known;
+  for (const auto& info : analysis_registry()) {
+    if (info.type == type) {
+      auto analysis = info.factory(options);
+      return analysis;
+    }
+    known += (known.empty() ? "" : ", ") + info.type;
+  }
+  throw ConfigError(options.source() + ": " + options.path_of("type") + ": unknown analysis '" +
+                    type + "' (known: " + known + ")");
+}
+
+}  // namespace swingpipe::pipeline

@@ -1,0 +1,285 @@
+#include "swingpipe/pipeline/runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/demo_swing.hpp"
+#include "swingpipe/host/exporter.hpp"
+#include "swingpipe/host/library.hpp"
+#include "swingpipe/pipeline/analysis.hpp"
+#include "swingpipe/pipeline/progress.hpp"
+
+namespace swingpipe::pipeline {
+
+nlohmann::json to_json(const RecordingMeta& m) {
+  return {{"id", m.id},
+          {"filename", m.filename},
+          {"golfer_name", m.golfer_name},
+          {"date_recorded", m.date_recorded},
+          {"club_type", m.club_type},
+          {"model_name", m.model_name},
+          {"swing_type", m.swing_type},
+          {"rating", m.rating},
+          {"tags", m.tags},
+          {"notes", m.notes},
+          {"duration", m.duration},
+          {"peak_club_speed", m.peak_club_speed},
+          {"num_frames", m.num_frames},
+          {"checksum", m.checksum},
+          {"label", m.label}};
+}
+
+nlohmann::json RunSummary::to_json() const {
+  nlohmann::json f = nlohmann::json::array();
+  for (const auto& [id, why] : failures) f.push_back({{"recording_id", id}, {"error", why}});
+  return {{"run_id", run_id},
+          {"backend", backend},
+          {"backend_reason", backend_reason},
+          {"seeded", seeded},
+          {"selected", selected},
+          {"already_done", already_done},
+          {"processed", processed},
+          {"failed", failures.size()},
+          {"failures", f},
+          {"seconds", seconds},
+          {"export_dir", export_dir.string()},
+          {"analyses", analyses}};
+}
+
+namespace {
+
+/// Test hook: SWINGPIPE_TEST_KILL_AFTER_BATCHES=N makes the process SIGKILL itself right after
+/// the N-th batch is committed (a real crash: no flush, no destructors).
+int kill_after_batches() {
+  const char* v = std::getenv("SWINGPIPE_TEST_KILL_AFTER_BATCHES");
+  return v ? std::atoi(v) : 0;
+}
+
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::vector<RecordingMeta> select(const RunConfig& config, RecordingLibrary& lib) {
+  if (config.select.ids.empty()) return lib.search(config.select.query);
+  std::vector<RecordingMeta> out;
+  for (int64_t id : config.select.ids) {
+    try {
+      out.push_back(lib.get_meta(id));
+    } catch (const NotFoundError&) {
+      throw InputError(config.source + ": /select/ids: recording " + std::to_string(id) +
+                       " does not exist in " + config.library);
+    }
+  }
+  return out;
+}
+
+struct Pipeline {
+  Pipeline(const RunConfig& c, RecordingLibrary& l) : config(c), lib(l) {}
+
+  const RunConfig& config;
+  RecordingLibrary& lib;
+  RunContext ctx;
+  std::vector<std::unique_ptr<Analysis>> analyses;
+  io::AsyncExporter exporter{16};
+  RunSummary summary;
+  bool want_json = false, want_csv = false;
+
+  /// Runs every analysis on `batch`; returns rows for the recordings that succeeded.
+  std::vector<ResultRow> process(const RecordingBatch& batch) {
+    std::vector<ResultRow> rows;
+    for (auto& a : analyses) {
+      for (auto& r : a->process(batch, ctx))
+        rows.push_back({config.run_id, r.recording_id, a->name(), r.payload.dump()});
+    }
+    return rows;
+  }
+
+  void export_recordings(const std::vector<Recording>& recs, const std::vector<ResultRow>& rows) {
+    if (!want_json) return;
+    std::map<int64_t, nlohmann::json> by_rec;
+    for (const auto& row : rows)
+      by_rec[row.recording_id][row.analysis] = nlohmann::json::parse(row.payload_json);
+    for (const auto& rec : recs) {
+      auto it = by_rec.find(rec.meta.id);
+      if (it == by_rec.end()) continue;
+      nlohmann::json doc{
+          {"run_id", config.run_id}, {"recording", to_json(rec.meta)}, {"results", it->second}};
+      exporter.submit(summary.export_dir / "recordings" / (std::to_string(rec.meta.id) + ".json"),
+                      doc.dump(2) + "\n");
+    }
+  }
+
+  void run_batch(const std::vector<RecordingMeta>& metas) {
+    RecordingBatch batch;
+    for (const auto& m : metas) {
+      try {
+        batch.recordings.push_back(lib.get(m.id));
+      } catch (const Error& e) {
+        spdlog::error("recording {} ('{}'): {}", m.id, m.filename, e.what());
+        summary.failures.emplace_back(m.id, e.what());
+      }
+    }
+    std::vector<ResultRow> rows;
+    try {
+      rows = process(batch);
+    } catch (const InputError&) {
+      // Isolate the recording(s) at fault: redo the batch one recording at a time.
+      for (auto& rec : batch.recordings) {
+        RecordingBatch one;
+        one.recordings.push_back(rec);
+        try {
+          auto r = process(one);
+          rows.insert(rows.end(), r.begin(), r.end());
+        } catch (const InputError& e) {
+          spdlog::error("recording {} ('{}'): {}", rec.meta.id, rec.meta.filename, e.what());
+          summary.failures.emplace_back(rec.meta.id, e.what());
+        }
+      }
+    }
+    lib.put_results(rows);  // one transaction: the batch is stored whole or not at all
+    std::set<int64_t> done;
+    for (const auto& row : rows) done.insert(row.recording_id);
+    summary.processed += static_cast<int64_t>(done.size());
+    export_recordings(batch.recordings, rows);
+  }
+
+  void write_summary_exports() {
+    const auto rows = lib.results(config.run_id);
+    std::map<std::string, std::vector<const ResultRow*>> by_analysis;
+    for (const auto& r : rows) by_analysis[r.analysis].push_back(&r);
+    std::map<int64_t, const RecordingMeta*> metas;
+    for (const auto& m : ctx.selection) metas[m.id] = &m;
+    if (want_csv) {
+      for (const auto& a : analyses) {
+        const auto header = a->csv_header();
+        if (header.empty()) continue;
+        std::string csv;
+        for (std::size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + header[i];
+        csv += "\n";
+        for (const ResultRow* r : by_analysis[a->name()]) {
+          auto it = metas.find(r->recording_id);
+          if (it == metas.end()) continue;
+          for (const auto& line :
+               a->csv_rows(*it->second, nlohmann::json::parse(r->payload_json))) {
+            for (std::size_t i = 0; i < line.size(); ++i)
+              csv += (i ? "," : "") + csv_escape(line[i]);
+            csv += "\n";
+          }
+        }
+        exporter.submit(summary.export_dir / (a->name() + ".csv"), csv);
+      }
+    }
+    nlohmann::json doc = summary.to_json();
+    doc["config"] = to_json(config);
+    nlohmann::json counts = nlohmann::json::object();
+    for (const auto& [name, list] : by_analysis) counts[name] = list.size();
+    doc["stored_results"] = counts;
+    nlohmann::json run_wide = nlohmann::json::object();
+    for (const auto& r : rows)
+      if (r.recording_id == 0) run_wide[r.analysis] = nlohmann::json::parse(r.payload_json);
+    doc["run_results"] = run_wide;
+    exporter.submit(summary.export_dir / "summary.json", doc.dump(2) + "\n");
+  }
+};
+
+}  // namespace
+
+RunSummary run(const RunConfig& config) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::filesystem::path lib_path(config.library);
+  if (lib_path.has_parent_path()) std::filesystem::create_directories(lib_path.parent_path());
+  RecordingLibrary lib(lib_path);
+
+  RunSummary seeded;
+  if (config.demo.seed_if_empty && lib.count() == 0) {
+    demo::SwingOptions opt;
+    opt.count = config.demo.count;
+    opt.sample_rate = config.demo.sample_rate;
+    opt.seed = config.demo.seed;
+    const auto swings = demo::generate_swings(opt);
+    lib.add_all(swings);
+    seeded.seeded = static_cast<int64_t>(swings.size());
+    spdlog::info("library {} was empty: added {} demo swings", config.library, swings.size());
+  }
+
+  Pipeline p(config, lib);
+  p.summary = seeded;
+  p.summary.run_id = config.run_id;
+  for (const auto& f : config.output.formats) {
+    p.want_json |= f == "json";
+    p.want_csv |= f == "csv";
+  }
+  p.ctx.library = &lib;
+  p.ctx.run_id = config.run_id;
+  p.ctx.threads = config.threads;
+  p.ctx.backend = resolve_backend(config.backend);
+  p.summary.backend = std::string(to_string(p.ctx.backend));
+  if (p.ctx.backend == Backend::cpu && config.backend == Backend::automatic)
+    p.summary.backend_reason = cuda_device_info().reason;
+  spdlog::info("backend: {} -> {}{}", to_string(config.backend), p.summary.backend,
+               p.summary.backend_reason.empty() ? "" : " (" + p.summary.backend_reason + ")");
+
+  p.ctx.selection = select(config, lib);
+  p.summary.selected = static_cast<int64_t>(p.ctx.selection.size());
+
+  std::vector<std::string> names;
+  for (const auto& ac : config.analyses) {
+    JsonReader r(ac.options, ac.path, config.source);
+    auto a = create_analysis(ac.type, r);
+    r.finish();
+    a->set_name(ac.name);
+    names.push_back(ac.name);
+    p.analyses.push_back(std::move(a));
+  }
+  p.summary.analyses = names;
+  for (auto& a : p.analyses) a->prepare(p.ctx);
+
+  const auto done_ids = lib.completed(config.run_id, names);
+  const std::set<int64_t> done(done_ids.begin(), done_ids.end());
+  std::vector<RecordingMeta> todo;
+  for (const auto& m : p.ctx.selection)
+    if (!done.count(m.id)) todo.push_back(m);
+  p.summary.already_done = p.summary.selected - static_cast<int64_t>(todo.size());
+  if (p.summary.already_done > 0)
+    spdlog::info("resuming run '{}': {} of {} recordings already done", config.run_id,
+                 p.summary.already_done, p.summary.selected);
+
+  p.summary.export_dir = std::filesystem::path(config.output.dir) / config.run_id;
+  std::filesystem::create_directories(p.summary.export_dir / "recordings");
+
+  Progress progress("run " + config.run_id, static_cast<int64_t>(todo.size()),
+                    Progress::parse_mode(config.progress));
+  const int kill_after = kill_after_batches();
+  int batches = 0;
+  for (std::size_t start = 0; start < todo.size(); start += config.batch_size) {
+    const std::size_t end = std::min(todo.size(), start + config.batch_size);
+    p.run_batch({todo.begin() + static_cast<std::ptrdiff_t>(start),
+                 todo.begin() + static_cast<std::ptrdiff_t>(end)});
+    progress.advance(static_cast<int64_t>(end - start));
+    if (++batches == kill_after) std::raise(SIGKILL);
+  }
+  progress.finish();
+
+  std::vector<ResultRow> run_wide;
+  for (auto& a : p.analyses)
+    for (auto& r : a->finish(p.ctx))
+      run_wide.push_back({config.run_id, r.recording_id, a->name(), r.payload.dump()});
+  if (!run_wide.empty()) lib.put_results(run_wide);
+
+  p.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  p.write_summary_exports();
+  p.exporter.flush();
+  return p.summary;
+}
+
+}  // namespace swingpipe::pipeline

@@ -1,0 +1,57 @@
+// `swingpipe demo-data`: deterministic golf-like swings for the demo library.
+#include <spdlog/spdlog.h>
+
+#include "command.hpp"
+#include "output.hpp"
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/demo_swing.hpp"
+#include "swingpipe/host/io.hpp"
+#include "swingpipe/host/library.hpp"
+
+namespace swingpipe::cli {
+namespace {
+
+void add_demo_data(CLI::App& app, Globals& g) {
+  auto opt = std::make_shared<demo::SwingOptions>();
+  auto out_dir = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "demo-data",
+      "Generate deterministic golf-like multi-joint swings (same seed, same data on every "
+      "machine) into the library, or as CSV files with --out");
+  cmd->add_option("--count", opt->count, "Number of swings")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--sample-rate", opt->sample_rate, "Hz")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--out", *out_dir, "Write CSV files into this folder instead of the library");
+  cmd->callback([&g, opt, out_dir] {
+    const auto swings = demo::generate_swings(*opt);
+    std::vector<std::string> written;
+    std::vector<int64_t> ids;
+    if (!out_dir->empty()) {
+      std::filesystem::create_directories(*out_dir);
+      for (const auto& s : swings) {
+        const auto path =
+            std::filesystem::path(*out_dir) / std::filesystem::path(s.meta.filename).filename();
+        io::write_csv(path.replace_extension(".csv"), s);
+        written.push_back(path.string());
+      }
+    } else {
+      RecordingLibrary lib(g.library);
+      ids = lib.add_all(swings);
+    }
+    if (g.json) {
+      print_json({{"count", swings.size()}, {"files", written}, {"ids", ids}});
+    } else if (!out_dir->empty()) {
+      spdlog::info("wrote {} swing(s) to {}", written.size(), *out_dir);
+    } else {
+      spdlog::info("added {} swing(s) to {}", ids.size(), g.library);
+    }
+  });
+}
+
+}  // namespace
+SWINGPIPE_COMMAND("demo-data", add_demo_data);
+}  // namespace swingpipe::cli

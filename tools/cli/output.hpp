@@ -1,0 +1,35 @@
+#pragma once
+// Small helpers for printing tables and JSON from subcommands.
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace swingpipe::cli {
+
+/// Prints rows as a left-aligned text table with a header.
+inline void print_table(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows,
+                        std::ostream& out = std::cout) {
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& r) {
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      out << r[i];
+      if (i + 1 < r.size()) out << std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out << "\n";
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+inline void print_json(const nlohmann::json& j) {
+  std::cout << j.dump(2) << "\n";
+}
+
+}  // namespace swingpipe::cli
