@@ -6,5 +6,6 @@
 namespace swingpipe::pipeline {
 
 AnalysisInfo stats_analysis_info();
+AnalysisInfo dtw_analysis_info();
 
 }  // namespace swingpipe::pipeline

@@ -6,6 +6,7 @@ namespace swingpipe::pipeline {
 const std::vector<AnalysisInfo>& analysis_registry() {
   static const std::vector<AnalysisInfo> registry{
       stats_analysis_info(),
+      dtw_analysis_info(),
   };
   return registry;
 }
