@@ -153,7 +153,7 @@ struct Pipeline {
     export_recordings(batch.recordings, rows);
   }
 
-  void write_summary_exports() {
+  void write_summary_exports(const nlohmann::json& run_wide) {
     const auto rows = lib.results(config.run_id);
     std::map<std::string, std::vector<const ResultRow*>> by_analysis;
     for (const auto& r : rows) by_analysis[r.analysis].push_back(&r);
@@ -184,9 +184,6 @@ struct Pipeline {
     nlohmann::json counts = nlohmann::json::object();
     for (const auto& [name, list] : by_analysis) counts[name] = list.size();
     doc["stored_results"] = counts;
-    nlohmann::json run_wide = nlohmann::json::object();
-    for (const auto& r : rows)
-      if (r.recording_id == 0) run_wide[r.analysis] = nlohmann::json::parse(r.payload_json);
     doc["run_results"] = run_wide;
     exporter.submit(summary.export_dir / "summary.json", doc.dump(2) + "\n");
   }
@@ -270,14 +267,17 @@ RunSummary run(const RunConfig& config) {
   }
   progress.finish();
 
-  std::vector<ResultRow> run_wide;
+  // Run-wide results (e.g. the all-pairs matrix) are derived from the stored per-recording rows,
+  // so they are exported, not stored again.
+  nlohmann::json run_wide = nlohmann::json::object();
   for (auto& a : p.analyses)
-    for (auto& r : a->finish(p.ctx))
-      run_wide.push_back({config.run_id, r.recording_id, a->name(), r.payload.dump()});
-  if (!run_wide.empty()) lib.put_results(run_wide);
+    for (auto& r : a->finish(p.ctx)) {
+      run_wide[a->name()] = r.payload;
+      p.exporter.submit(p.summary.export_dir / (a->name() + ".json"), r.payload.dump() + "\n");
+    }
 
   p.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  p.write_summary_exports();
+  p.write_summary_exports(run_wide);
   p.exporter.flush();
   return p.summary;
 }

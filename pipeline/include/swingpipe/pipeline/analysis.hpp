@@ -1,7 +1,7 @@
 #pragma once
 // Analyses plug into the pipeline through this interface and the registry below. The runner
 // feeds batches of recordings; each analysis returns one result row per recording it handled
-// (payload JSON), and may add run-wide rows (recording_id 0) in finish().
+// (payload JSON), and may add run-wide results in finish().
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -47,7 +47,7 @@ class Analysis {
   /// recording failed when the batch is retried one by one.
   virtual std::vector<AnalysisResult> process(const RecordingBatch& batch,
                                               const RunContext& ctx) = 0;
-  /// Run-wide results after the last batch.
+  /// Run-wide results after the last batch (exported as <analysis>.json and in summary.json).
   virtual std::vector<AnalysisResult> finish(const RunContext&) { return {}; }
   /// CSV rows for the export (header first); empty = no CSV for this analysis.
   virtual std::vector<std::vector<std::string>> csv_rows(const RecordingMeta&,
