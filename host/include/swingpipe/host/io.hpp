@@ -1,7 +1,7 @@
 #pragma once
 // Import and export of recordings (host/io). Readers throw InputError naming the file and the line
 // or byte offset and what was expected; writers write a temp file, flush, fsync and rename, so a
-// failure leaves nothing half-written.
+// failure leaves nothing half-written. A missing input file is a NotFoundError naming the path.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,7 +27,10 @@ Recording read_npy(const std::filesystem::path& path, double sample_rate = 0);
 /// A UCR `.tsv` or sktime `.ts` file: one labelled recording per series, filename
 /// "<stem>#<row>" with row 0-based, meta.label set, channels "dim0", "dim1", ...
 std::vector<Recording> read_labelled(const std::filesystem::path& path);
-/// Any supported file: CSV and NPY give one recording, .tsv/.ts give many.
+/// What write_json writes: metadata keys, sample_rate, channels, data (one array per channel,
+/// null = NaN). Missing metadata keys keep their defaults; filename defaults to the file name.
+Recording read_json(const std::filesystem::path& path);
+/// Any supported file: CSV, NPY and JSON give one recording, .tsv/.ts give many.
 std::vector<Recording> read_any(const std::filesystem::path& path);
 
 void write_csv(const std::filesystem::path& path, const Recording& rec);

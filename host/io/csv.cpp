@@ -1,0 +1,211 @@
+// CSV: a header of channel names, an optional time column that gives the sample rate.
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/io.hpp"
+#include "text.hpp"
+
+namespace swingpipe::io {
+
+namespace {
+
+using detail::fail_line;
+using detail::quote_token;
+
+/// Splits one CSV line into fields, honouring "quoted, fields" with "" escapes. Unquoted fields
+/// are trimmed. False when a quote is not closed.
+bool split_csv(std::string_view line, std::vector<std::string>& out) {
+  out.clear();
+  std::size_t i = 0;
+  const std::size_t n = line.size();
+  while (true) {
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
+    std::string field;
+    if (i < n && line[i] == '"') {
+      ++i;
+      while (true) {
+        if (i >= n) return false;
+        if (line[i] == '"') {
+          if (i + 1 < n && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += line[i++];
+      }
+      while (i < n && line[i] != ',') {
+        if (line[i] != ' ' && line[i] != '\t') return false;  // text after the closing quote
+        ++i;
+      }
+    } else {
+      const std::size_t start = i;
+      while (i < n && line[i] != ',') ++i;
+      field = std::string(detail::trim(line.substr(start, i - start)));
+    }
+    out.push_back(std::move(field));
+    if (i >= n) return true;
+    ++i;  // the comma
+  }
+}
+
+struct Header {
+  std::vector<std::string> names;  ///< every column, time included
+  int time_col = -1;
+};
+
+Header parse_header(const std::filesystem::path& path, std::size_t ln, std::string_view line,
+                    const CsvOptions& opt) {
+  Header h;
+  if (!split_csv(line, h.names)) fail_line(path, ln, "unterminated quote in the header");
+  std::set<std::string> seen;
+  for (std::size_t c = 0; c < h.names.size(); ++c) {
+    const auto& name = h.names[c];
+    if (name.empty())
+      fail_line(path, ln, "column " + std::to_string(c + 1) + " has an empty name in the header");
+    if (!seen.insert(name).second)
+      fail_line(path, ln, "duplicate column name " + quote_token(name) + " in the header");
+    if (h.time_col < 0 && !opt.time_column.empty() && detail::iequals(name, opt.time_column))
+      h.time_col = static_cast<int>(c);
+  }
+  return h;
+}
+
+/// Sample rate from the time column; InputError (with the line) when it is not uniform.
+double rate_from_times(const std::filesystem::path& path, const std::vector<double>& t,
+                       const std::vector<std::size_t>& lines, const std::string& name) {
+  const std::size_t n = t.size();
+  if (!(t[n - 1] > t[0]))
+    fail_line(path, lines[n - 1],
+              "time column " + quote_token(name) + " must increase (first " + std::to_string(t[0]) +
+                  ", last " + std::to_string(t[n - 1]) + ")");
+  const double dt = (t[n - 1] - t[0]) / static_cast<double>(n - 1);
+  for (std::size_t i = 1; i < n; ++i) {
+    const double expected = t[0] + static_cast<double>(i) * dt;
+    if (std::abs(t[i] - expected) > 1e-6 * dt)
+      fail_line(path, lines[i],
+                "time column " + quote_token(name) + " is not uniform: expected " +
+                    std::to_string(expected) + " (step " + std::to_string(dt) +
+                    ", within 1e-6 relative), got " + std::to_string(t[i]));
+  }
+  return static_cast<double>(n - 1) / (t[n - 1] - t[0]);
+}
+
+void append_number(std::string& out, double v) {
+  if (std::isnan(v)) {
+    out += "nan";
+    return;
+  }
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that round-trips
+  out.append(buf, r.ptr);
+}
+
+void append_name(std::string& out, const std::string& name) {
+  const bool quote = name.find_first_of(",\"\r\n") != std::string::npos || name.front() == ' ' ||
+                     name.back() == ' ' || name.front() == '\t' || name.back() == '\t';
+  if (!quote) {
+    out += name;
+    return;
+  }
+  out += '"';
+  for (char ch : name) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
+  std::string text = detail::read_whole_file(path);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte order mark
+  detail::LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line) && detail::is_blank(line)) {
+  }
+  if (detail::is_blank(line))
+    throw InputError(path.string() + ": empty file (expected a header of channel names)");
+  const Header h = parse_header(path, lines.line_number(), line, opt);
+  const std::size_t ncol = h.names.size();
+
+  std::vector<std::vector<double>> cols(ncol);
+  std::vector<std::size_t> row_lines;
+  std::vector<std::string> fields;
+  while (lines.next(line)) {
+    if (detail::is_blank(line)) continue;
+    const std::size_t ln = lines.line_number();
+    if (!split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
+    if (fields.size() != ncol)
+      fail_line(path, ln,
+                "expected " + std::to_string(ncol) + " columns like the header, got " +
+                    std::to_string(fields.size()));
+    for (std::size_t c = 0; c < ncol; ++c) {
+      double v;
+      if (!detail::parse_double(fields[c], v))
+        fail_line(path, ln,
+                  "column " + quote_token(h.names[c]) + ": expected a number, got " +
+                      quote_token(fields[c]));
+      if (static_cast<int>(c) == h.time_col && !std::isfinite(v))
+        fail_line(path, ln,
+                  "time column " + quote_token(h.names[c]) + ": expected a time, got " +
+                      quote_token(fields[c]));
+      cols[c].push_back(v);
+    }
+    row_lines.push_back(ln);
+  }
+
+  Recording rec;
+  rec.meta.filename = path.filename().string();
+  rec.meta.num_frames = static_cast<int64_t>(row_lines.size());
+  rec.sample_rate = opt.sample_rate;
+  if (h.time_col >= 0 && row_lines.size() >= 2)
+    rec.sample_rate = rate_from_times(path, cols[h.time_col], row_lines, h.names[h.time_col]);
+  rec.data.reserve(row_lines.size() * ncol);
+  for (std::size_t c = 0; c < ncol; ++c) {
+    if (static_cast<int>(c) == h.time_col) continue;
+    rec.channels.push_back(h.names[c]);
+    rec.data.insert(rec.data.end(), cols[c].begin(), cols[c].end());
+  }
+  validate(rec, path.string());
+  return rec;
+}
+
+void write_csv(const std::filesystem::path& path, const Recording& rec) {
+  validate(rec, path.string());
+  const bool with_time = rec.sample_rate > 0;
+  std::string out;
+  if (with_time) {
+    for (const auto& name : rec.channels)
+      if (detail::iequals(name, "time"))
+        throw InputError(path.string() + ": channel '" + name +
+                         "' clashes with the time column written for sample_rate > 0");
+    out += "time";
+  }
+  for (std::size_t c = 0; c < rec.channels.size(); ++c) {
+    if (with_time || c > 0) out += ',';
+    append_name(out, rec.channels[c]);
+  }
+  out += '\n';
+  const int64_t n = rec.frames();
+  const int nch = rec.channel_count();
+  out.reserve(out.size() + static_cast<std::size_t>(n) * (nch + 1) * 24);
+  for (int64_t t = 0; t < n; ++t) {
+    if (with_time) append_number(out, static_cast<double>(t) / rec.sample_rate);
+    for (int c = 0; c < nch; ++c) {
+      if (with_time || c > 0) out += ',';
+      append_number(out, rec.channel(c)[t]);
+    }
+    out += '\n';
+  }
+  write_file_atomic(path, out);
+}
+
+}  // namespace swingpipe::io
