@@ -26,14 +26,33 @@ struct ChannelStats {
 };
 
 /// Savitzky-Golay derivative of order `deriv` (0..order) of x, sampled at `fs` Hz (fs <= 0 means
-/// per sample). Output has x.size() values. A series shorter than the window uses a window of
-/// the largest odd length <= size that is > order when possible, else a lower polynomial order;
-/// a series of 1 sample has derivative 0. Throws InputError for an even or too-small window.
+/// per sample). Output has x.size() values. A series shorter than the window is fitted by one
+/// polynomial over all its samples, of order min(order, size - 1) (scipy refuses such input); a
+/// derivative above that order is 0, so a series of 1 sample has derivative 0. Throws InputError
+/// for an even window, window <= order, order < 0, deriv outside 0..order, or a NaN/inf fs.
 std::vector<double> savgol_derivative(std::span<const double> x, int deriv, double fs,
                                       const Options& opt = {});
 
+/// The reusable part of savgol_derivative for one (window, order, deriv): a window x window
+/// table of per-sample weights. Row r gives the derivative at position r of a window of samples
+/// (row window/2 is the centre: the interior convolution; the others serve the edges).
+struct SavgolPlan {
+  int window = 0;
+  int order = 0;
+  int deriv = 0;
+  std::vector<double> weights;  ///< row-major, window * window
+};
+
+/// Validates like savgol_derivative and computes the weights (double, orthogonal polynomials).
+SavgolPlan savgol_plan(int window, int order, int deriv);
+
+/// Applies a plan to x (x.size() >= plan.window) into out (same size), scaled by fs^deriv.
+void savgol_apply(const SavgolPlan& plan, std::span<const double> x, double fs,
+                  std::span<double> out);
+
 /// Statistics of every channel of one series. NaN in a channel gives NaN statistics for it.
-/// An empty series gives NaN for every field.
+/// An empty series gives NaN for every field. Throws InputError for bad options (as
+/// savgol_derivative, and order < 3: jerk needs the third derivative) or channels < 0.
 std::vector<ChannelStats> describe(SeriesRef<double> series, double fs, const Options& opt = {});
 
 }  // namespace swingpipe::stats
