@@ -1,6 +1,7 @@
 // The CLI end to end, as a user runs it from the README.
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "swingpipe/host/library.hpp"
 #include "test_support.hpp"
@@ -105,7 +106,7 @@ class CliRun : public ::testing::Test {
 TEST_F(CliRun, RunWritesResultsAndExports) {
   write_config(6, 4);
   std::string out;
-  ASSERT_EQ(run_cli("--json run " + quoted(dir_ / "run.json"), &out), 0) << out;
+  ASSERT_EQ(run_cli("-q --json run " + quoted(dir_ / "run.json"), &out), 0) << out;
   const auto summary = json_of(out);
   EXPECT_EQ(summary["seeded"], 6);
   EXPECT_EQ(summary["processed"], 6);
@@ -122,7 +123,7 @@ TEST_F(CliRun, RunWritesResultsAndExports) {
   std::getline(csv, header);
   EXPECT_EQ(header, "recording_id,filename,channel,mean,std,min,max,peak_abs_rate,rms_jerk");
   // A second run with the same id has nothing left to do.
-  ASSERT_EQ(run_cli("--json run " + quoted(dir_ / "run.json"), &out), 0) << out;
+  ASSERT_EQ(run_cli("-q --json run " + quoted(dir_ / "run.json"), &out), 0) << out;
   EXPECT_EQ(json_of(out)["already_done"], 6);
   EXPECT_EQ(json_of(out)["processed"], 0);
 }
@@ -141,7 +142,7 @@ TEST_F(CliRun, KilledRunResumesWithoutRedoingFinishedRecordings) {
     before = lib.results("t");
     EXPECT_EQ(before.size(), 6u);  // two committed batches of three
   }
-  ASSERT_EQ(run_cli("--json run " + quoted(dir_ / "run.json"), &out), 0) << out;
+  ASSERT_EQ(run_cli("-q --json run " + quoted(dir_ / "run.json"), &out), 0) << out;
   const auto summary = json_of(out);
   EXPECT_EQ(summary["already_done"], 6);
   EXPECT_EQ(summary["processed"], 4);

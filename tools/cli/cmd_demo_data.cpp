@@ -33,9 +33,10 @@ void add_demo_data(CLI::App& app, Globals& g) {
     if (!out_dir->empty()) {
       std::filesystem::create_directories(*out_dir);
       for (const auto& s : swings) {
-        const auto path =
+        auto path =
             std::filesystem::path(*out_dir) / std::filesystem::path(s.meta.filename).filename();
-        io::write_csv(path.replace_extension(".csv"), s);
+        path.replace_extension(".csv");
+        io::write_csv(path, s);
         written.push_back(path.string());
       }
     } else {
