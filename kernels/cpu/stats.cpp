@@ -24,7 +24,7 @@ ChannelStats all_nan() {
 /// A power of two close to max|x| (1 when that is 0 or not finite), so x / scale is exact.
 double power_of_two_scale(double max_abs) {
   if (!(max_abs > 0) || !std::isfinite(max_abs)) return 1;
-  return std::ldexp(1.0, std::ilogb(max_abs));
+  return std::ldexp(1.0, std::max(std::ilogb(max_abs), -1022));  // 1 / scale stays finite
 }
 
 /// max |d| and sqrt(mean(d^2)) of a plan applied to y (0 when there is no plan).
