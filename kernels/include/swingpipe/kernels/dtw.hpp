@@ -11,6 +11,7 @@
 // wavefront, `automatic` picks CUDA when a device is visible. All inputs are float32 or float64.
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,11 +37,23 @@ struct Band {
   int64_t radius(int64_t n, int64_t m) const;
 };
 
+/// Vector instruction set of the CPU backend. `best` is the widest the CPU supports (AVX-512:
+/// 16 float32 / 8 float64 pairs per instruction, AVX2: 8 / 4, scalar: 1); the others force a level
+/// (tests, benchmarks) and throw InputError when the CPU lacks it.
+enum class Simd { best, scalar, avx2, avx512 };
+
+/// Whether this CPU can run `level` (best and scalar: always).
+bool cpu_supports(Simd level);
+/// The level `best` resolves to on this CPU.
+Simd cpu_best_simd();
+std::string_view to_string(Simd level);
+
 struct Options {
   Band band{};
   bool squared = false;  ///< return the accumulated squared cost instead of its square root
   Backend backend = Backend::cpu;
-  int threads = 0;  ///< CPU threads; 0 = OpenMP default
+  int threads = 0;         ///< CPU threads; 0 = OpenMP default
+  Simd simd = Simd::best;  ///< CPU backend only
 };
 
 /// Number of in-band cells DTW visits for lengths n, m with this band (the GCUPS numerator).
@@ -94,11 +107,11 @@ struct Neighbor {
 };
 
 struct KnnStats {
-  int64_t candidates = 0;       ///< query x library pairs considered
-  int64_t pruned_kim = 0;       ///< rejected by LB_Kim
-  int64_t pruned_keogh = 0;     ///< rejected by LB_Keogh
-  int64_t abandoned = 0;        ///< DTW computations abandoned early
-  int64_t full_dtw = 0;         ///< DTW computations run to the end
+  int64_t candidates = 0;    ///< query x library pairs considered
+  int64_t pruned_kim = 0;    ///< rejected by LB_Kim
+  int64_t pruned_keogh = 0;  ///< rejected by LB_Keogh
+  int64_t abandoned = 0;     ///< DTW computations abandoned early
+  int64_t full_dtw = 0;      ///< DTW computations run to the end
 };
 
 /// The k nearest library series of each query, nearest first, ties by lower index; exactly what
@@ -109,8 +122,7 @@ std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchV
 
 /// Brute-force float64 reference: full (n+1) x (m+1) cost matrix, same band and conventions.
 /// For tests; O(n*m) time and memory.
-double reference_distance(SeriesRef<double> x, SeriesRef<double> y, const Band& band,
-                          bool squared);
+double reference_distance(SeriesRef<double> x, SeriesRef<double> y, const Band& band, bool squared);
 Path reference_path(SeriesRef<double> x, SeriesRef<double> y, const Band& band, bool squared);
 
 }  // namespace swingpipe::dtw

@@ -1,0 +1,13 @@
+// The lane-parallel DTW kernel (dtw_lanes.hpp) compiled for AVX512 (16 float32 / 8 float64
+// lanes). Built with the ISA flags by kernels/CMakeLists.txt; called only after a run-time check.
+#define SP_DTW_KERNEL_IMPL
+#include "cpu/dtw_lanes.hpp"
+
+namespace swingpipe::dtw::cpu {
+void run_group_avx512(Group<float>& g, void* workspace) {
+  run_group_impl<float, 16>(g, workspace);
+}
+void run_group_avx512(Group<double>& g, void* workspace) {
+  run_group_impl<double, 8>(g, workspace);
+}
+}  // namespace swingpipe::dtw::cpu
