@@ -68,7 +68,8 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
     c.demo.count = d.optional<int>("count", c.demo.count);
     if (c.demo.count < 0) d.fail("count", "must be >= 0");
     c.demo.sample_rate = d.optional<double>("sample_rate", c.demo.sample_rate);
-    if (c.demo.sample_rate <= 0) d.fail("sample_rate", "must be > 0");
+    if (c.demo.sample_rate <= 0 || c.demo.sample_rate > 100000)
+      d.fail("sample_rate", "must be > 0 and <= 100000 Hz");
     c.demo.seed = d.optional<uint64_t>("seed", c.demo.seed);
     d.finish();
   }

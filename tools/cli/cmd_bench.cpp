@@ -16,7 +16,7 @@ void add_bench(CLI::App& app, Globals&) {
       "--benchmark_out=FILE --benchmark_min_time=0.1 --benchmark_list_tests=true.");
   cmd->add_option("analysis", *analysis, "Benchmark group (dtw, stats, backend); default all");
   cmd->allow_extras();
-  cmd->prefix_command(false);
+  cmd->fallthrough(false);  // --benchmark_* flags stay here instead of reaching the main app
   cmd->callback([cmd, analysis] {
     std::vector<std::string> args{"swingpipe bench"};
     bool has_filter = false;
