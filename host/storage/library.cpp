@@ -86,6 +86,7 @@ void validate_meta(const RecordingMeta& m, const std::string& what) {
 
 std::string encode(const std::vector<double>& data) {
   std::string blob(data.size() * sizeof(double), '\0');
+  if (blob.empty()) return blob;  // memcpy from an empty vector's null data() is undefined
   std::memcpy(blob.data(), data.data(), blob.size());
   if constexpr (std::endian::native == std::endian::big) {
     for (std::size_t i = 0; i < blob.size(); i += 8) std::reverse(&blob[i], &blob[i] + 8);
@@ -95,6 +96,7 @@ std::string encode(const std::vector<double>& data) {
 
 std::vector<double> decode(std::string_view blob) {
   std::vector<double> data(blob.size() / sizeof(double));
+  if (data.empty()) return data;
   std::memcpy(data.data(), blob.data(), data.size() * sizeof(double));
   if constexpr (std::endian::native == std::endian::big) {
     auto* bytes = reinterpret_cast<char*>(data.data());
