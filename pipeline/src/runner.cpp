@@ -141,7 +141,7 @@ struct Pipeline {
           auto r = process(one);
           rows.insert(rows.end(), r.begin(), r.end());
         } catch (const InputError& e) {
-          spdlog::error("recording {} ('{}'): {}", rec.meta.id, rec.meta.filename, e.what());
+          spdlog::error("{}", e.what());  // the message names the recording
           summary.failures.emplace_back(rec.meta.id, e.what());
         }
       }

@@ -1,0 +1,165 @@
+// The runner with the built-in analyses on demo swings, checked against the kernels' references.
+#include <cmath>
+#include <fstream>
+
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/library.hpp"
+#include "swingpipe/kernels/dtw.hpp"
+#include "swingpipe/kernels/stats.hpp"
+#include "swingpipe/pipeline/packing.hpp"
+#include "swingpipe/pipeline/runner.hpp"
+#include "test_support.hpp"
+
+namespace swingpipe::pipeline {
+namespace {
+
+class Runner : public ::testing::Test {
+ protected:
+  RunConfig config(const nlohmann::json& analyses, int count = 7, int batch = 3) {
+    nlohmann::json j{{"library", (dir_ / "lib.db").string()},
+                     {"run_id", "r"},
+                     {"backend", "cpu"},
+                     {"batch_size", batch},
+                     {"progress", "never"},
+                     {"demo_data", {{"seed_if_empty", true}, {"count", count}}},
+                     {"output", {{"dir", (dir_ / "out").string()}}},
+                     {"analyses", analyses}};
+    return parse_run_config(j, "test.json");
+  }
+  std::map<int64_t, nlohmann::json> results(const std::string& analysis) {
+    RecordingLibrary lib(dir_ / "lib.db");
+    std::map<int64_t, nlohmann::json> out;
+    for (const auto& r : lib.results("r"))
+      if (r.analysis == analysis) out[r.recording_id] = nlohmann::json::parse(r.payload_json);
+    return out;
+  }
+  Recording get(int64_t id) { return RecordingLibrary(dir_ / "lib.db").get(id); }
+  test::TempDir dir_;
+};
+
+TEST_F(Runner, StatsMatchTheKernelForEveryChannel) {
+  const auto summary = run(config({{{"type", "stats"}}}));
+  EXPECT_EQ(summary.processed, 7);
+  EXPECT_TRUE(summary.failures.empty());
+  const auto res = results("stats");
+  ASSERT_EQ(res.size(), 7u);
+  const Recording rec = get(4);
+  const auto expected =
+      stats::describe({rec.data.data(), rec.frames(), rec.channel_count()}, rec.sample_rate);
+  for (int c = 0; c < rec.channel_count(); ++c) {
+    const auto& got = res.at(4)["channels"][rec.channels[c]];
+    EXPECT_DOUBLE_EQ(got["mean"].get<double>(), expected[c].mean);
+    EXPECT_DOUBLE_EQ(got["rms_jerk"].get<double>(), expected[c].rms_jerk);
+    EXPECT_DOUBLE_EQ(got["peak_abs_rate"].get<double>(), expected[c].peak_abs_rate);
+  }
+}
+
+TEST_F(Runner, DtwToReferenceEqualsTheReferenceDistanceAndPath) {
+  const std::vector<std::string> ch{"pelvis_rot", "club"};
+  run(config({{{"type", "dtw"},
+               {"channels", ch},
+               {"band_fraction", 0.2},
+               {"reference_id", 2},
+               {"paths", true}}}));
+  const auto res = results("dtw");
+  ASSERT_EQ(res.size(), 7u);
+  const Recording ref = get(2);
+  const auto ref_values = extract_channels<double>(ref, channel_indices(ref, ch));
+  for (int64_t id : {1, 2, 5}) {
+    const Recording rec = get(id);
+    const auto values = extract_channels<double>(rec, channel_indices(rec, ch));
+    const SeriesRef<double> x{values.data(), rec.frames(), 2},
+        y{ref_values.data(), ref.frames(), 2};
+    const double want = dtw::reference_distance(x, y, dtw::Band::fraction(0.2), false);
+    EXPECT_NEAR(res.at(id)["distance"].get<double>(), want, 1e-9 * (1 + want)) << id;
+    const auto path = dtw::reference_path(x, y, dtw::Band::fraction(0.2), false);
+    ASSERT_EQ(res.at(id)["path"].size(), path.steps.size());
+    EXPECT_EQ(res.at(id)["path"].back()[0], rec.frames() - 1);
+    EXPECT_EQ(res.at(id)["path"].back()[1], ref.frames() - 1);
+  }
+  EXPECT_EQ(res.at(2)["distance"].get<double>(), 0.0);
+}
+
+TEST_F(Runner, DtwAllPairsIsSymmetricAndKnnExcludesSelf) {
+  run(config({{{"type", "dtw"}, {"name", "ap"}, {"mode", "all_pairs"}, {"channels", {"club"}}},
+              {{"type", "dtw"}, {"name", "nn"}, {"mode", "knn"}, {"channels", {"club"}}, {"k", 2}}},
+             6, 4));
+  const auto ap = results("ap");
+  const auto nn = results("nn");
+  ASSERT_EQ(ap.size(), 6u);
+  ASSERT_EQ(nn.size(), 6u);
+  for (int64_t i = 1; i <= 6; ++i) {
+    EXPECT_EQ(ap.at(i)["distances"][std::to_string(i)].get<double>(), 0.0);
+    for (int64_t j = 1; j <= 6; ++j)
+      EXPECT_EQ(ap.at(i)["distances"][std::to_string(j)], ap.at(j)["distances"][std::to_string(i)]);
+    // The nearest neighbours are the two smallest off-diagonal entries of the row.
+    std::vector<std::pair<double, int64_t>> row;
+    for (int64_t j = 1; j <= 6; ++j)
+      if (j != i) row.emplace_back(ap.at(i)["distances"][std::to_string(j)].get<double>(), j);
+    std::sort(row.begin(), row.end());
+    ASSERT_EQ(nn.at(i)["neighbors"].size(), 2u);
+    for (int r = 0; r < 2; ++r) {
+      EXPECT_EQ(nn.at(i)["neighbors"][r]["id"], row[r].second);
+      EXPECT_NEAR(nn.at(i)["neighbors"][r]["distance"].get<double>(), row[r].first,
+                  1e-9 * (1 + row[r].first));
+    }
+  }
+  std::ifstream matrix(dir_ / "out/r/ap.json");
+  const auto m = nlohmann::json::parse(matrix);
+  EXPECT_EQ(m["ids"].size(), 6u);
+  EXPECT_EQ(m["matrix"][1][2], ap.at(2)["distances"]["3"]);
+}
+
+TEST_F(Runner, MissingChannelFailsOnlyThatRecordingAndTheRestIsStored) {
+  auto c = config({{{"type", "stats"}, {"channels", {"club", "pelvis_rot"}}}}, 4, 4);
+  {
+    // A recording without the "club" channel joins the library.
+    RecordingLibrary lib(c.library);
+    Recording odd;
+    odd.meta.filename = "odd.csv";
+    odd.meta.num_frames = 3;
+    odd.channels = {"pelvis_rot"};
+    odd.data = {1, 2, 3};
+    odd.sample_rate = 100;
+    lib.add(odd);
+  }
+  c.demo.seed_if_empty = false;
+  const auto s = run(c);
+  EXPECT_EQ(s.selected, 1);  // the library was not empty, so only the odd recording is there
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_NE(s.failures[0].second.find("'club'"), std::string::npos);
+}
+
+TEST_F(Runner, FailuresAreIsolatedWithinABatch) {
+  auto c = config({{{"type", "stats"}, {"channels", {"club"}}}}, 5, 10);
+  run(c);  // seeds 5 demo swings and processes them
+  {
+    RecordingLibrary lib(c.library);
+    Recording odd;
+    odd.meta.filename = "odd.csv";
+    odd.meta.num_frames = 2;
+    odd.channels = {"x"};
+    odd.data = {1, 2};
+    lib.add(odd);
+  }
+  c.run_id = "r2";
+  const auto s = run(c);
+  EXPECT_EQ(s.selected, 6);
+  EXPECT_EQ(s.processed, 5);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(s.failures[0].first, 6);
+}
+
+TEST_F(Runner, UnknownIdsAndCudaWithoutDeviceAreClearErrors) {
+  auto c = config({{{"type", "stats"}}});
+  c.select.ids = {999};
+  EXPECT_THROW(run(c), InputError);
+  if (!cuda_device_info().available()) {
+    auto g = config({{{"type", "stats"}}});
+    g.backend = Backend::cuda;
+    EXPECT_THROW(run(g), BackendError);
+  }
+}
+
+}  // namespace
+}  // namespace swingpipe::pipeline
