@@ -1,0 +1,364 @@
+// The CUDA DTW backend against the float64 brute-force reference (design.md §3.1: every CUDA
+// kernel is compared with the CPU on the same fresh random batch). Skips without a device.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "../../kernels/cuda/dtw_cuda.hpp"
+#include "swingpipe/error.hpp"
+#include "swingpipe/kernels/backend.hpp"
+#include "swingpipe/kernels/dtw.hpp"
+#include "test_support.hpp"
+
+namespace swingpipe::dtw {
+namespace {
+
+#define SP_REQUIRE_CUDA()                                                             \
+  do {                                                                                \
+    const DeviceInfo sp_info_ = cuda_device_info();                                   \
+    if (!sp_info_.available()) GTEST_SKIP() << "no CUDA device: " << sp_info_.reason; \
+  } while (0)
+
+/// A value no DTW result can take: any output element still holding it was never written.
+template <class T>
+constexpr T kPoison = T(-1234567.0);
+
+template <class T>
+Batch<T> random_batch(std::mt19937_64& rng, const std::vector<int64_t>& lengths, int channels,
+                      bool integers = false) {
+  Batch<T> batch(channels);
+  std::uniform_int_distribution<int> small(-2, 2);
+  for (const int64_t len : lengths) {
+    std::vector<T> v = test::random_values<T>(rng, static_cast<std::size_t>(len * channels));
+    if (integers)
+      for (T& x : v) x = static_cast<T>(small(rng));
+    batch.push_back(v, len);
+  }
+  return batch;
+}
+
+template <class T>
+Batch<double> to_double(const Batch<T>& b) {
+  Batch<double> d(b.channels);
+  d.values.assign(b.values.begin(), b.values.end());
+  d.offsets = b.offsets;
+  return d;
+}
+
+template <class T>
+double tolerance() {
+  return sizeof(T) == 4 ? 1e-5 : 1e-12;
+}
+
+/// got == ref within the type's relative tolerance; inf and NaN must match exactly.
+template <class T>
+::testing::AssertionResult close(T got, double ref) {
+  const double g = static_cast<double>(got);
+  if (std::isnan(ref))
+    return std::isnan(g) ? ::testing::AssertionSuccess()
+                         : ::testing::AssertionFailure() << "got " << g << ", want NaN";
+  if (std::isinf(ref))
+    return g == ref ? ::testing::AssertionSuccess()
+                    : ::testing::AssertionFailure() << "got " << g << ", want " << ref;
+  if (g == static_cast<double>(kPoison<T>))
+    return ::testing::AssertionFailure() << "output never written";
+  const double err = std::fabs(g - ref) / std::max(1.0, std::fabs(ref));
+  if (err <= tolerance<T>()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "got " << g << ", reference " << ref << ", relative error " << err;
+}
+
+Options with_band(Band band, bool squared = false) {
+  Options o;
+  o.band = band;
+  o.squared = squared;
+  o.backend = Backend::cuda;
+  return o;
+}
+
+std::vector<Band> bands() {
+  return {Band::full(), Band::samples(0), Band::samples(1), Band::fraction(0.1)};
+}
+
+template <class T>
+class DtwGpu : public ::testing::Test {};
+using Types = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(DtwGpu, Types);
+
+/// cuda::pairs over `pairs` of a x b against reference_distance, every output written.
+template <class T>
+void expect_pairs_match(const Batch<T>& a, const Batch<T>& b, const std::vector<PairIndex>& pairs,
+                        const Options& opt) {
+  std::vector<T> out(pairs.size(), kPoison<T>);
+  cuda::pairs<T>(a.view(), b.view(), pairs, out, opt);
+  const Batch<double> ad = to_double(a), bd = to_double(b);
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    const auto x = ad.view().series(static_cast<std::size_t>(pairs[p].a));
+    const auto y = bd.view().series(static_cast<std::size_t>(pairs[p].b));
+    EXPECT_TRUE(close(out[p], reference_distance(x, y, opt.band, opt.squared)))
+        << "pair " << p << ": lengths " << x.length << " x " << y.length << ", channels "
+        << a.channels << ", radius " << opt.band.radius(x.length, y.length);
+  }
+}
+
+TYPED_TEST(DtwGpu, PairsMatchReferenceOverLengthsBandsAndChannels) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const std::vector<int64_t> lengths = {1, 2, 31, 32, 33, 1000, 4097};
+  for (const int channels : {1, 3}) {
+    for (const Band band : bands()) {
+      const Batch<T> a = random_batch<T>(rng, lengths, channels);
+      const Batch<T> b = random_batch<T>(rng, lengths, channels);
+      std::vector<PairIndex> pairs;
+      for (int64_t i = 0; i < 6; ++i)  // every pair of the short ones, equal and unequal
+        for (int64_t j = 0; j < 6; ++j) pairs.push_back({i, j});
+      pairs.push_back({6, 6});  // 4097 x 4097
+      pairs.push_back({6, 5});  // 4097 x 1000
+      pairs.push_back({2, 6});  // 31 x 4097
+      const bool squared = band.kind == Band::Kind::samples;
+      SCOPED_TRACE(::testing::Message() << "channels " << channels << ", band kind "
+                                        << static_cast<int>(band.kind) << " value " << band.value);
+      expect_pairs_match(a, b, pairs, with_band(band, squared));
+    }
+  }
+}
+
+TYPED_TEST(DtwGpu, ManyVariableLengthPairsAnyChannelCount) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  std::uniform_int_distribution<int64_t> len(1, 260);
+  for (const int channels : {2, 5}) {  // 5: the any-channel kernel
+    std::vector<int64_t> la(40), lb(30);
+    for (auto& l : la) l = len(rng);
+    for (auto& l : lb) l = len(rng);
+    const Batch<T> a = random_batch<T>(rng, la, channels);
+    const Batch<T> b = random_batch<T>(rng, lb, channels);
+    std::vector<PairIndex> pairs;
+    std::uniform_int_distribution<int64_t> ia(0, 39), ib(0, 29);
+    for (int p = 0; p < 600; ++p) pairs.push_back({ia(rng), ib(rng)});
+    expect_pairs_match(a, b, pairs, with_band(Band::fraction(0.2)));
+    expect_pairs_match(a, b, pairs, with_band(Band::samples(40), true));
+  }
+}
+
+TYPED_TEST(DtwGpu, CrossAndOneVsManyMatchReference) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> a = random_batch<T>(rng, {1, 33, 300, 64, 1000}, 3);
+  const Batch<T> b = random_batch<T>(rng, {2, 32, 257, 999, 31, 100, 5}, 3);
+  const Batch<T> query = random_batch<T>(rng, {500}, 3);
+  const Batch<double> ad = to_double(a), bd = to_double(b), qd = to_double(query);
+  for (const Band band : bands()) {
+    const Options opt = with_band(band);
+    std::vector<T> out(a.size() * b.size(), kPoison<T>);
+    cuda::cross<T>(a.view(), b.view(), out, opt, false);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      for (std::size_t j = 0; j < b.size(); ++j)
+        EXPECT_TRUE(
+            close(out[i * b.size() + j],
+                  reference_distance(ad.view().series(i), bd.view().series(j), band, false)))
+            << "cross (" << i << ", " << j << ")";
+    // One-vs-many: a cross with a one-series batch.
+    std::vector<T> row(b.size(), kPoison<T>);
+    cuda::cross<T>(query.view(), b.view(), row, opt, false);
+    for (std::size_t j = 0; j < b.size(); ++j)
+      EXPECT_TRUE(
+          close(row[j], reference_distance(qd.view().series(0), bd.view().series(j), band, false)))
+          << "one-vs-many " << j;
+  }
+}
+
+TYPED_TEST(DtwGpu, AllPairsSymmetricUpperTriangleMirrored) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> batch = random_batch<T>(rng, {40, 1, 0, 33, 129, 512, 77, 2, 300}, 1);
+  const Batch<double> bd = to_double(batch);
+  const std::size_t n = batch.size();
+  for (const Band band : bands()) {
+    std::vector<T> out(n * n, kPoison<T>);
+    cuda::cross<T>(batch.view(), batch.view(), out, with_band(band), true);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(out[i * n + i], T(0)) << "diagonal " << i;
+      for (std::size_t j = i + 1; j < n; ++j) {
+        EXPECT_TRUE(close(out[i * n + j], reference_distance(bd.view().series(i),
+                                                             bd.view().series(j), band, false)))
+            << "(" << i << ", " << j << ")";
+        EXPECT_EQ(out[i * n + j], out[j * n + i]) << "mirror of (" << i << ", " << j << ")";
+      }
+    }
+  }
+}
+
+TYPED_TEST(DtwGpu, PathsEqualReferenceIncludingTies) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  // Integer values in [-2, 2]: exact in float, and full of equal-cost ties.
+  const std::vector<int64_t> lengths = {1, 2, 31, 32, 33, 100, 600};
+  for (const int channels : {1, 3}) {
+    for (const Band band : bands()) {
+      const Batch<T> a = random_batch<T>(rng, lengths, channels, true);
+      const Batch<T> b = random_batch<T>(rng, lengths, channels, true);
+      std::vector<PairIndex> pairs;
+      for (int64_t i = 0; i < 7; ++i)
+        for (int64_t j = 0; j < 7; ++j) pairs.push_back({i, j});
+      const Options opt = with_band(band, true);  // squared: integer distances, exact
+      const std::vector<Path> got = cuda::paths<T>(a.view(), b.view(), pairs, opt);
+      ASSERT_EQ(got.size(), pairs.size());
+      const Batch<double> ad = to_double(a), bd = to_double(b);
+      for (std::size_t p = 0; p < pairs.size(); ++p) {
+        const Path ref =
+            reference_path(ad.view().series(pairs[p].a), bd.view().series(pairs[p].b), band, true);
+        EXPECT_EQ(got[p].distance, ref.distance) << "pair " << p;
+        EXPECT_EQ(got[p].steps, ref.steps)
+            << "pair " << p << ": lengths " << lengths[pairs[p].a] << " x " << lengths[pairs[p].b]
+            << ", channels " << channels;
+      }
+    }
+  }
+}
+
+TYPED_TEST(DtwGpu, LongPathAndRandomValuedPaths) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> ints = random_batch<T>(rng, {4097, 4000}, 1, true);
+  const Batch<double> id = to_double(ints);
+  const std::vector<PairIndex> one = {{0, 1}};
+  const Options opt = with_band(Band::full(), true);
+  const std::vector<Path> got = cuda::paths<T>(ints.view(), ints.view(), one, opt);
+  const Path ref = reference_path(id.view().series(0), id.view().series(1), Band::full(), true);
+  EXPECT_EQ(got[0].distance, ref.distance);
+  EXPECT_EQ(got[0].steps, ref.steps);
+  // Random values (no ties): same path, distance within tolerance, sqrt applied.
+  const Batch<T> real = random_batch<T>(rng, {300, 257}, 2);
+  const Batch<double> rd = to_double(real);
+  const std::vector<Path> p2 =
+      cuda::paths<T>(real.view(), real.view(), one, with_band(Band::fraction(0.3)));
+  const Path r2 =
+      reference_path(rd.view().series(0), rd.view().series(1), Band::fraction(0.3), false);
+  EXPECT_TRUE(close(static_cast<T>(p2[0].distance), r2.distance));
+  EXPECT_EQ(p2[0].steps, r2.steps);
+}
+
+TYPED_TEST(DtwGpu, EmptySeriesAndNaN) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  Batch<T> batch = random_batch<T>(rng, {0, 0, 5, 7, 40}, 2);
+  batch.values[static_cast<std::size_t>(batch.offsets[3] * 2 + 9)] =
+      std::numeric_limits<T>::quiet_NaN();  // series 3, channel 1
+  const std::vector<PairIndex> pairs = {{0, 1}, {0, 2}, {2, 1}, {2, 3},
+                                        {3, 3}, {3, 4}, {2, 2}, {4, 2}};
+  std::vector<T> out(pairs.size(), kPoison<T>);
+  cuda::pairs<T>(batch.view(), batch.view(), pairs, out, with_band(Band::full()));
+  const T inf = std::numeric_limits<T>::infinity();
+  EXPECT_EQ(out[0], T(0));
+  EXPECT_EQ(out[1], inf);
+  EXPECT_EQ(out[2], inf);
+  EXPECT_TRUE(std::isnan(out[3]));
+  EXPECT_TRUE(std::isnan(out[4]));
+  EXPECT_TRUE(std::isnan(out[5]));
+  EXPECT_EQ(out[6], T(0));
+  const Batch<double> bd = to_double(batch);
+  EXPECT_TRUE(close(
+      out[7], reference_distance(bd.view().series(4), bd.view().series(2), Band::full(), false)));
+  const std::vector<Path> paths = cuda::paths<T>(batch.view(), batch.view(), pairs, {});
+  EXPECT_EQ(paths[0].distance, 0.0);
+  EXPECT_TRUE(paths[0].steps.empty());
+  EXPECT_EQ(paths[1].distance, std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(paths[1].steps.empty());
+  EXPECT_TRUE(std::isnan(paths[3].distance));
+  EXPECT_TRUE(paths[3].steps.empty());
+  EXPECT_EQ(paths[6].steps.size(), 5u);  // the diagonal of a series with itself
+}
+
+TYPED_TEST(DtwGpu, RejectsBadInputsNamingThem) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> one = random_batch<T>(rng, {10, 20}, 1);
+  const Batch<T> three = random_batch<T>(rng, {10, 20}, 3);
+  std::vector<T> out(4);
+  EXPECT_THROW(cuda::cross<T>(one.view(), three.view(), out, {}, false), InputError);
+  std::vector<T> short_out(3);
+  EXPECT_THROW(cuda::cross<T>(one.view(), one.view(), short_out, {}, false), InputError);
+  const std::vector<PairIndex> bad = {{0, 2}};
+  std::vector<T> single(1);
+  EXPECT_THROW(cuda::pairs<T>(one.view(), one.view(), bad, single, {}), InputError);
+  EXPECT_THROW(cuda::paths<T>(one.view(), one.view(), bad, {}), InputError);
+  const std::vector<PairIndex> good = {{0, 1}};
+  EXPECT_THROW(cuda::pairs<T>(one.view(), one.view(), good, single, with_band(Band::fraction(1.5))),
+               InputError);
+}
+
+TYPED_TEST(DtwGpu, PublicApiWithCudaBackendMatchesCpu) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> batch = random_batch<T>(rng, {100, 250, 64, 33, 400, 1}, 3);
+  const std::size_t n = batch.size();
+  Options cpu = with_band(Band::fraction(0.25));
+  cpu.backend = Backend::cpu;
+  const Options gpu = with_band(Band::fraction(0.25));
+  std::vector<T> want(n * n, kPoison<T>), got(n * n, kPoison<T>);
+  all_pairs<T>(batch.view(), want, cpu);
+  all_pairs<T>(batch.view(), got, gpu);
+  for (std::size_t k = 0; k < n * n; ++k)
+    EXPECT_TRUE(close(got[k], static_cast<double>(want[k]))) << "all_pairs element " << k;
+  std::vector<T> want_row(n, kPoison<T>), got_row(n, kPoison<T>);
+  one_vs_many<T>(batch.view().series(4), batch.view(), want_row, cpu);
+  one_vs_many<T>(batch.view().series(4), batch.view(), got_row, gpu);
+  for (std::size_t k = 0; k < n; ++k)
+    EXPECT_TRUE(close(got_row[k], static_cast<double>(want_row[k]))) << "one_vs_many " << k;
+}
+
+// Full-window float throughput on batches that fill the chip (design target: >= 4 TCUPS on
+// H100/H200). Prints the rate; asserts only correctness, on a sample of the pairs.
+TEST(DtwGpuThroughput, AllPairsFullWindowFloat) {
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  for (const auto& [count, length] : {std::pair<int64_t, int64_t>{256, 1024}, {64, 4097}}) {
+    const Batch<float> batch = random_batch<float>(rng, std::vector<int64_t>(count, length), 1);
+    const std::size_t n = batch.size();
+    std::vector<float> out(n * n, kPoison<float>);
+    const Options opt = with_band(Band::full());
+    cuda::cross<float>(batch.view(), batch.view(), out, opt, true);  // warm-up
+    std::vector<double> seconds;
+    for (int rep = 0; rep < 3; ++rep) {
+      std::fill(out.begin(), out.end(), kPoison<float>);
+      const auto t0 = std::chrono::steady_clock::now();
+      cuda::cross<float>(batch.view(), batch.view(), out, opt, true);
+      seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(seconds.begin(), seconds.end());
+    const double cells =
+        static_cast<double>(n * (n - 1) / 2) * static_cast<double>(band_cells(length, length, {}));
+    const double tcups = cells / seconds[1] / 1e12;
+    std::cout << "[ rate     ] all-pairs " << n << " x " << length
+              << " float32 full window: " << seconds[1] * 1e3 << " ms (median of 3, host to "
+              << "host), " << tcups << " TCUPS\n";
+    RecordProperty("tcups_" + std::to_string(length), std::to_string(tcups));
+    const Batch<double> bd = to_double(batch);
+    for (const auto& [i, j] : {std::pair<std::size_t, std::size_t>{0, 1}, {3, n - 1}, {n - 2, 5}}) {
+      EXPECT_TRUE(close(out[i * n + j],
+                        reference_distance(bd.view().series(i), bd.view().series(j), {}, false)));
+      EXPECT_EQ(out[i * n + j], out[j * n + i]);
+    }
+    for (const float v : out) ASSERT_NE(v, kPoison<float>);
+  }
+}
+
+}  // namespace
+}  // namespace swingpipe::dtw
