@@ -179,6 +179,18 @@ else
 fi
 
 # ---- 7. summary -----------------------------------------------------------------------------
+# Local-memory traffic in the DTW kernels (the build machine has no cuobjdump): LDL/STL per kernel.
+if [[ -n "$TEST_BIN" ]] && command -v cuobjdump >/dev/null; then
+  {
+    echo "== local memory (LDL/STL instructions) in the sm_90 SASS of the DTW kernels =="
+    timeout 60 cuobjdump -sass -arch sm_90 "$TEST_BIN" 2>/dev/null | awk '
+      /Function : .*dtw_kernel/ { name = $3; n[name] = 0; next }
+      /Function :/ { name = "" }
+      name != "" && /(LDL|STL)/ { n[name]++ }
+      END { for (k in n) printf "%5d  %s\n", n[k], k }' |
+      { if command -v c++filt >/dev/null; then c++filt; else cat; fi; } | sort -rn | head -n 40
+  } 2>&1 | tee -a "$LOG/summary.txt" || true
+fi
 {
   echo
   echo "== summary ($(($(date +%s) - START)) s) =="
