@@ -7,6 +7,13 @@
 // unequal lengths never give inf. Paths: 0-based (i, j) from (0,0) to (n-1,m-1); ties broken
 // diagonal, then up (i-1, j), then left (i, j-1).
 //
+// Edge cases (all backends): an empty series gives +inf (both empty: 0); NaN anywhere in a series
+// gives NaN (also outside a narrow band: every frame lies in some band cell), and a Path with NaN
+// distance has no steps; float32 costs above ~3.4e38 overflow to +inf (e.g. values of 1e30), so
+// the distance is +inf rather than an error; use float64 for such data. Invalid input (bad band,
+// channel counts that differ, a PairIndex out of range, an output span too small, malformed CSR
+// offsets, k < 1) throws InputError naming it.
+//
 // Every function takes the backend in Options; `cpu` is the SIMD/OpenMP backend, `cuda` the GPU
 // wavefront, `automatic` picks CUDA when a device is visible. All inputs are float32 or float64.
 #include <cstdint>
@@ -115,7 +122,9 @@ struct KnnStats {
 };
 
 /// The k nearest library series of each query, nearest first, ties by lower index; exactly what
-/// brute force returns. k is clamped to the library size.
+/// brute force returns. k is clamped to the library size; k < 1 throws InputError. NaN distances
+/// sort last. CPU: LB_Kim and LB_Keogh (query envelope, same band) prune candidates visited in
+/// lower-bound order, and DTW stops early once every row minimum exceeds the current k-th best.
 template <class T>
 std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchView<T>& library,
                                        int k, const Options& opt = {}, KnnStats* stats = nullptr);
