@@ -8,6 +8,6 @@ namespace {
 void backend_cuda_device_info(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(swingpipe::cuda_device_info());
 }
-BENCHMARK(backend_cuda_device_info);
+BENCHMARK(backend_cuda_device_info)->Name("backend/cuda_device_info");
 
 }  // namespace
