@@ -218,8 +218,12 @@ void cpu_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const Pai
       return x.n != y.n ? x.n < y.n : x.m != y.m ? x.m < y.m : x.r < y.r;
     });
   const auto groups = static_cast<int64_t>((jobs.size() + W - 1) / W);
-  const int threads =
-      static_cast<int>(std::min<int64_t>(thread_count(opt), std::max<int64_t>(groups, 1)));
+  // One thread per ~4M in-band cells (about a millisecond of work): waking threads for less costs
+  // more than it saves, and much more on a loaded machine.
+  int64_t cells = 0;
+  for (const Job& jb : jobs) cells += jb.n * std::min(jb.m, 2 * jb.r + 1);
+  const int64_t useful = std::max<int64_t>(1, std::min(groups, cells >> 22));
+  const int threads = static_cast<int>(std::min<int64_t>(thread_count(opt), useful));
 #pragma omp parallel num_threads(threads)
   {
     Workspace ws;
