@@ -39,7 +39,7 @@ struct Group {
 inline std::size_t group_workspace_bytes(std::size_t lane_bytes, int channels, int64_t N,
                                          int64_t M) {
   const std::size_t vecs = static_cast<std::size_t>(channels) * static_cast<std::size_t>(N + M) +
-                           3 * static_cast<std::size_t>(M + 1);
+                           5 * static_cast<std::size_t>(M + 1);  // kBlockRows + 1 rows
   return vecs * lane_bytes + 64;
 }
 
@@ -136,122 +136,112 @@ inline typename VecOf<T, W>::type cell_cost(const typename VecOf<T, W>::type* X,
   }
 }
 
-// Two rows per pass: row i and row i+1 advance together along j, so two independent dependency
-// chains (left -> min -> add) are in flight and row i's values feed row i+1 from registers.
-// Buffers hold cell j at index j + 1; index 0 is the j = -1 border. Invariants: a row's buffer is
-// +inf at index lo (left of its first cell) and beyond hi + 1 (never written by earlier rows).
-template <class T, int W, bool Masked, bool Abandon, bool OneChannel>
-void recurrence(Group<T>& g, const typename VecOf<T, W>::type* X,
-                const typename VecOf<T, W>::type* Y, typename VecOf<T, W>::type* prev,
-                typename VecOf<T, W>::type* cur0, typename VecOf<T, W>::type* cur1, int64_t N,
-                int64_t M, int64_t R) {
+// K rows per pass (a block): rows i .. i+K-1 advance together along j, so K independent
+// dependency chains (left -> min -> add) are in flight, row k's values feed row k+1 from registers
+// and only row i reads the previous block's last row from memory. Buffers hold cell j at index
+// j + 1 (index 0 is the j = -1 border); cells outside a row's band are +inf, also when written.
+template <class T, int W, int K, bool Masked, bool Abandon, bool OneChannel>
+bool block(Group<T>& g, const typename VecOf<T, W>::type* X, const typename VecOf<T, W>::type* Y,
+           const typename VecOf<T, W>::type* prev, typename VecOf<T, W>::type* const* cur,
+           int64_t N, int64_t M, int64_t R, int64_t i, typename VecOf<T, W>::type rv,
+           typename VecOf<T, W>::type thr) {
   using V = typename VecOf<T, W>::type;
-  const T inf_s = __builtin_inf();
-  const V inf = splat<V>(inf_s);
+  const V inf = splat<V>(static_cast<T>(__builtin_inf()));
   const int C = g.channels;
-  V rv = splat<V>(T(0));
-  for (int l = 0; l < W; ++l) set_lane<T>(rv, l, static_cast<T>(g.r[l]));
-  for (int64_t k = 0; k <= M; ++k) {
-    prev[k] = inf;
-    cur0[k] = inf;
-    cur1[k] = inf;
+  int64_t lo[K], hi[K];
+  V left[K], rowmin[K];
+  for (int k = 0; k < K; ++k) {
+    lo[k] = imax(0, i + k - R);
+    hi[k] = imin(M - 1, i + k + R);
+    left[k] = inf;
+    rowmin[k] = inf;
+    cur[k][lo[k]] = inf;
   }
-  prev[0] = splat<V>(T(0));
-  const V thr = splat<V>(g.threshold);
-  auto mask = [&](V v, int64_t i, int64_t j) {
+  auto mask = [&](V v, int64_t row, int64_t j) {
     if constexpr (Masked) {
-      const int64_t dist = i > j ? i - j : j - i;
+      const int64_t dist = row > j ? row - j : j - row;
       const V dv = splat<V>(static_cast<T>(dist));
       return dv <= rv ? v : inf;
     } else {
-      (void)i;
+      (void)row;
       (void)j;
       return v;
     }
   };
-  auto extract = [&](const V* row, int64_t i) {
-    for (int l = 0; l < W; ++l)
-      if (g.n[l] - 1 == i) g.acc[l] = lane<T>(row[g.m[l]], l);
+  // One column j of the block; Checked: some row may be outside its band at j.
+  auto column = [&]<bool Checked>(int64_t j) {
+    V diag = prev[j], up = prev[j + 1];
+    for (int k = 0; k < K; ++k) {
+      V v;
+      if (!Checked || (j >= lo[k] && j <= hi[k]))
+        v = mask(
+            cell_cost<T, W, OneChannel>(X, Y, C, N, M, i + k, j) + vmin(vmin(diag, up), left[k]),
+            i + k, j);
+      else
+        v = inf;
+      cur[k][j + 1] = v;
+      diag = left[k];
+      up = v;
+      left[k] = v;
+      if constexpr (Abandon) rowmin[k] = vmin(rowmin[k], v);
+    }
   };
-  auto abandon = [&](V rowmin) {
+  const int64_t first = lo[0], last = hi[K - 1];
+  const int64_t inner_lo = lo[K - 1], inner_hi = hi[0];  // every row in band
+  int64_t j = first;
+  for (; j <= last && j < inner_lo; ++j) column.template operator()<true>(j);
+  for (; j <= inner_hi; ++j) column.template operator()<false>(j);
+  for (; j <= last; ++j) column.template operator()<true>(j);
+  for (int k = 0; k < K; ++k)
     for (int l = 0; l < W; ++l)
-      if (!(lane<T>(rowmin, l) > lane<T>(thr, l))) return false;
+      if (g.n[l] - 1 == i + k) g.acc[l] = lane<T>(cur[k][g.m[l]], l);
+  if constexpr (Abandon) {
+    // Every path crosses every row: the result is >= the largest row minimum.
+    V mx = rowmin[0];
+    for (int k = 1; k < K; ++k) mx = mx < rowmin[k] ? rowmin[k] : mx;
+    for (int l = 0; l < W; ++l)
+      if (!(lane<T>(mx, l) > lane<T>(thr, l))) return false;
     return true;
-  };
-  int64_t i = 0;
-  for (; i + 1 < N; i += 2) {
-    const int64_t lo0 = imax(0, i - R), hi0 = imin(M - 1, i + R);
-    const int64_t lo1 = imax(0, i + 1 - R), hi1 = imin(M - 1, i + 1 + R);
-    cur0[lo0] = inf;
-    cur1[lo1] = inf;
-    V left0 = inf, left1 = inf, min0 = inf, min1 = inf;
-    int64_t j = lo0;
-    for (; j < lo1 && j <= hi0; ++j) {  // row i only (at most one cell)
-      const V v = mask(cell_cost<T, W, OneChannel>(X, Y, C, N, M, i, j) +
-                           vmin(vmin(prev[j], prev[j + 1]), left0),
-                       i, j);
-      cur0[j + 1] = v;
-      left0 = v;
-      if constexpr (Abandon) min0 = vmin(min0, v);
-    }
-    for (; j <= hi0; ++j) {  // both rows
-      const V c0 = cell_cost<T, W, OneChannel>(X, Y, C, N, M, i, j);
-      const V c1 = cell_cost<T, W, OneChannel>(X, Y, C, N, M, i + 1, j);
-      const V v0 = mask(c0 + vmin(vmin(prev[j], prev[j + 1]), left0), i, j);
-      const V v1 = mask(c1 + vmin(vmin(left0, v0), left1), i + 1, j);
-      cur0[j + 1] = v0;
-      cur1[j + 1] = v1;
-      left0 = v0;
-      left1 = v1;
-      if constexpr (Abandon) {
-        min0 = vmin(min0, v0);
-        min1 = vmin(min1, v1);
-      }
-    }
-    for (; j <= hi1; ++j) {  // row i+1 only (at most one cell): up is outside row i's band
-      const V v1 =
-          mask(cell_cost<T, W, OneChannel>(X, Y, C, N, M, i + 1, j) + vmin(vmin(left0, inf), left1),
-               i + 1, j);
-      cur1[j + 1] = v1;
-      left0 = inf;
-      left1 = v1;
-      if constexpr (Abandon) min1 = vmin(min1, v1);
-    }
-    extract(cur0, i);
-    extract(cur1, i + 1);
-    if constexpr (Abandon) {
-      // Every path crosses both rows: the lane's result is >= the larger of the two minima.
-      const V mx = min0 < min1 ? min1 : min0;
-      if (abandon(mx)) {
-        g.abandoned = true;
-        return;
-      }
-    }
-    V* t = prev;
-    prev = cur1;
-    cur1 = cur0;
-    cur0 = t;
   }
-  if (i < N) {  // last row when N is odd
-    const int64_t lo = imax(0, i - R), hi = imin(M - 1, i + R);
-    cur0[lo] = inf;
-    V left = inf;
-    V rowmin = inf;
-    for (int64_t j = lo; j <= hi; ++j) {
-      const V v = mask(
-          cell_cost<T, W, OneChannel>(X, Y, C, N, M, i, j) + vmin(vmin(prev[j], prev[j + 1]), left),
-          i, j);
-      cur0[j + 1] = v;
-      left = v;
-      if constexpr (Abandon) rowmin = vmin(rowmin, v);
+  return false;
+}
+
+inline constexpr int kBlockRows = 4;
+
+template <class T, int W, bool Masked, bool Abandon, bool OneChannel>
+void recurrence(Group<T>& g, const typename VecOf<T, W>::type* X,
+                const typename VecOf<T, W>::type* Y, typename VecOf<T, W>::type* rows, int64_t N,
+                int64_t M, int64_t R) {
+  using V = typename VecOf<T, W>::type;
+  const V inf = splat<V>(static_cast<T>(__builtin_inf()));
+  V rv = splat<V>(T(0));
+  for (int l = 0; l < W; ++l) set_lane<T>(rv, l, static_cast<T>(g.r[l]));
+  const V thr = splat<V>(g.threshold);
+  // kBlockRows + 1 row buffers of M + 1 vectors: the previous block's last row and this block's.
+  V* buf[kBlockRows + 1];
+  for (int b = 0; b <= kBlockRows; ++b) buf[b] = rows + b * (M + 1);
+  for (int64_t k = 0; k < (kBlockRows + 1) * (M + 1); ++k) rows[k] = inf;
+  buf[0][0] = splat<V>(T(0));  // D(-1, -1) = 0
+  int64_t i = 0;
+  for (; i + kBlockRows <= N; i += kBlockRows) {
+    if (block<T, W, kBlockRows, Masked, Abandon, OneChannel>(g, X, Y, buf[0], buf + 1, N, M, R, i,
+                                                             rv, thr)) {
+      g.abandoned = true;
+      return;
     }
-    extract(cur0, i);
-    if constexpr (Abandon) {
-      if (abandon(rowmin)) {
-        g.abandoned = true;
-        return;
-      }
+    V* t = buf[0];
+    buf[0] = buf[kBlockRows];
+    buf[kBlockRows] = t;
+  }
+  for (; i < N; ++i) {
+    if (block<T, W, 1, Masked, Abandon, OneChannel>(g, X, Y, buf[0], buf + 1, N, M, R, i, rv,
+                                                    thr)) {
+      g.abandoned = true;
+      return;
     }
+    V* t = buf[0];
+    buf[0] = buf[1];
+    buf[1] = t;
   }
 }
 
@@ -279,9 +269,7 @@ void run_group_impl(Group<T>& g, void* workspace) {
   base = (base + 63) & ~uintptr_t(63);
   V* X = reinterpret_cast<V*>(base);
   V* Y = X + C * N;
-  V* prev = Y + C * M;
-  V* cur0 = prev + (M + 1);
-  V* cur1 = cur0 + (M + 1);
+  V* rows = Y + C * M;
   for (int ch = 0; ch < C; ++ch) {
     for (int64_t t = 0; t < N; ++t) X[ch * N + t] = splat<V>(T(0));
     for (int64_t t = 0; t < M; ++t) Y[ch * M + t] = splat<V>(T(0));
@@ -296,26 +284,26 @@ void run_group_impl(Group<T>& g, void* workspace) {
   if (!g.use_threshold) {
     if (C == 1) {
       if (masked)
-        recurrence<T, W, true, false, true>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, true, false, true>(g, X, Y, rows, N, M, R);
       else
-        recurrence<T, W, false, false, true>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, false, false, true>(g, X, Y, rows, N, M, R);
     } else {
       if (masked)
-        recurrence<T, W, true, false, false>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, true, false, false>(g, X, Y, rows, N, M, R);
       else
-        recurrence<T, W, false, false, false>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, false, false, false>(g, X, Y, rows, N, M, R);
     }
   } else {
     if (C == 1) {
       if (masked)
-        recurrence<T, W, true, true, true>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, true, true, true>(g, X, Y, rows, N, M, R);
       else
-        recurrence<T, W, false, true, true>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, false, true, true>(g, X, Y, rows, N, M, R);
     } else {
       if (masked)
-        recurrence<T, W, true, true, false>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, true, true, false>(g, X, Y, rows, N, M, R);
       else
-        recurrence<T, W, false, true, false>(g, X, Y, prev, cur0, cur1, N, M, R);
+        recurrence<T, W, false, true, false>(g, X, Y, rows, N, M, R);
     }
   }
 }
