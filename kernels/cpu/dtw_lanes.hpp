@@ -17,6 +17,8 @@
 namespace swingpipe::dtw::cpu {
 
 inline constexpr int kMaxLanes = 16;
+/// Rows the kernel advances together (independent dependency chains); 4 measured best on Zen 4.
+inline constexpr int kBlockRows = 4;
 
 template <class T>
 struct Group {
@@ -39,7 +41,7 @@ struct Group {
 inline std::size_t group_workspace_bytes(std::size_t lane_bytes, int channels, int64_t N,
                                          int64_t M) {
   const std::size_t vecs = static_cast<std::size_t>(channels) * static_cast<std::size_t>(N + M) +
-                           5 * static_cast<std::size_t>(M + 1);  // kBlockRows + 1 rows
+                           (kBlockRows + 1) * static_cast<std::size_t>(M + 1);
   return vecs * lane_bytes + 64;
 }
 
@@ -205,8 +207,6 @@ bool block(Group<T>& g, const typename VecOf<T, W>::type* X, const typename VecO
   }
   return false;
 }
-
-inline constexpr int kBlockRows = 4;
 
 template <class T, int W, bool Masked, bool Abandon, bool OneChannel>
 void recurrence(Group<T>& g, const typename VecOf<T, W>::type* X,
