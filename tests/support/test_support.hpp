@@ -56,10 +56,10 @@ inline std::filesystem::path shared_data_dir() {
   return std::filesystem::exists(p) ? std::filesystem::canonical(p) : std::filesystem::path{};
 }
 
-#define SWINGPIPE_REQUIRE_SHARED_DATA(dir)                                                     \
-  const std::filesystem::path dir = ::swingpipe::test::shared_data_dir();                     \
-  if (dir.empty())                                                                           \
-  GTEST_SKIP() << "../shared/data is absent (it is not part of a user's clone); set "         \
+#define SWINGPIPE_REQUIRE_SHARED_DATA(dir)                                            \
+  const std::filesystem::path dir = ::swingpipe::test::shared_data_dir();             \
+  if (dir.empty())                                                                    \
+  GTEST_SKIP() << "../shared/data is absent (it is not part of a user's clone); set " \
                   "SWINGPIPE_SHARED_DATA to run this validation"
 
 /// Runs the CLI with `args` (shell words), returns the exit code; stdout+stderr go to `output`.

@@ -25,12 +25,12 @@ std::vector<Path> paths(const BatchView<T>&, const BatchView<T>&, std::span<cons
   refuse();
 }
 
-#define SP_INSTANTIATE(T)                                                                    \
-  template void pairs<T>(const BatchView<T>&, const BatchView<T>&, std::span<const PairIndex>, \
-                         std::span<T>, const Options&);                                      \
-  template void cross<T>(const BatchView<T>&, const BatchView<T>&, std::span<T>,              \
-                         const Options&, bool);                                              \
-  template std::vector<Path> paths<T>(const BatchView<T>&, const BatchView<T>&,               \
+#define SP_INSTANTIATE(T)                                                                        \
+  template void pairs<T>(const BatchView<T>&, const BatchView<T>&, std::span<const PairIndex>,   \
+                         std::span<T>, const Options&);                                          \
+  template void cross<T>(const BatchView<T>&, const BatchView<T>&, std::span<T>, const Options&, \
+                         bool);                                                                  \
+  template std::vector<Path> paths<T>(const BatchView<T>&, const BatchView<T>&,                  \
                                       std::span<const PairIndex>, const Options&);
 SP_INSTANTIATE(float)
 SP_INSTANTIATE(double)

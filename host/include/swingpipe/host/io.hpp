@@ -16,7 +16,7 @@ enum class Format { csv, npy, ucr_tsv, sktime_ts, json };
 Format format_from_path(const std::filesystem::path& path);
 
 struct CsvOptions {
-  double sample_rate = 0;  ///< used when the file has no time column; 0 = unknown
+  double sample_rate = 0;            ///< used when the file has no time column; 0 = unknown
   std::string time_column = "time";  ///< a column with this name (case-insensitive) is the clock
 };
 
@@ -36,7 +36,7 @@ std::vector<Recording> read_any(const std::filesystem::path& path);
 void write_csv(const std::filesystem::path& path, const Recording& rec);
 void write_npy(const std::filesystem::path& path, const Recording& rec);  ///< (frames, channels) f8
 void write_json(const std::filesystem::path& path, const Recording& rec);  ///< metadata + series
-void write(const std::filesystem::path& path, const Recording& rec);  ///< by extension
+void write(const std::filesystem::path& path, const Recording& rec);       ///< by extension
 
 /// Writes `contents` atomically: temp file in the same folder, fsync, rename, fsync the folder.
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents);

@@ -9,7 +9,7 @@ namespace swingpipe {
 
 /// The columns of the Python suite's `recordings` table, plus what swingpipe adds.
 struct RecordingMeta {
-  int64_t id = 0;  ///< 0 until stored
+  int64_t id = 0;        ///< 0 until stored
   std::string filename;  ///< unique key in the library
   std::string golfer_name;
   std::string date_recorded;  ///< ISO 8601 (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)
