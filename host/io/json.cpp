@@ -6,6 +6,7 @@
 
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
+#include "swingpipe/host/recording_json.hpp"
 #include "text.hpp"
 
 namespace swingpipe::io {
@@ -28,24 +29,6 @@ void read_key(const std::filesystem::path& path, const Json& j, const char* key,
   } catch (const nlohmann::json::exception& e) {
     fail_key(path, key, std::string("wrong type: ") + e.what());
   }
-}
-
-Json meta_to_json(const RecordingMeta& m) {
-  return Json{{"id", m.id},
-              {"filename", m.filename},
-              {"golfer_name", m.golfer_name},
-              {"date_recorded", m.date_recorded},
-              {"club_type", m.club_type},
-              {"model_name", m.model_name},
-              {"swing_type", m.swing_type},
-              {"rating", m.rating},
-              {"tags", m.tags},
-              {"notes", m.notes},
-              {"duration", m.duration},
-              {"peak_club_speed", m.peak_club_speed},
-              {"num_frames", m.num_frames},
-              {"checksum", m.checksum},
-              {"label", m.label}};
 }
 
 void meta_from_json(const std::filesystem::path& path, const Json& j, RecordingMeta& m) {
@@ -101,6 +84,24 @@ void series_from_json(const std::filesystem::path& path, const Json& j, Recordin
 }
 
 }  // namespace
+
+nlohmann::ordered_json meta_to_json(const RecordingMeta& m) {
+  return Json{{"id", m.id},
+              {"filename", m.filename},
+              {"golfer_name", m.golfer_name},
+              {"date_recorded", m.date_recorded},
+              {"club_type", m.club_type},
+              {"model_name", m.model_name},
+              {"swing_type", m.swing_type},
+              {"rating", m.rating},
+              {"tags", m.tags},
+              {"notes", m.notes},
+              {"duration", m.duration},
+              {"peak_club_speed", m.peak_club_speed},
+              {"num_frames", m.num_frames},
+              {"checksum", m.checksum},
+              {"label", m.label}};
+}
 
 void write_json(const std::filesystem::path& path, const Recording& rec) {
   validate(rec, path.string());

@@ -13,28 +13,11 @@
 #include "swingpipe/host/demo_swing.hpp"
 #include "swingpipe/host/exporter.hpp"
 #include "swingpipe/host/library.hpp"
+#include "swingpipe/host/recording_json.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
 #include "swingpipe/pipeline/progress.hpp"
 
 namespace swingpipe::pipeline {
-
-nlohmann::json to_json(const RecordingMeta& m) {
-  return {{"id", m.id},
-          {"filename", m.filename},
-          {"golfer_name", m.golfer_name},
-          {"date_recorded", m.date_recorded},
-          {"club_type", m.club_type},
-          {"model_name", m.model_name},
-          {"swing_type", m.swing_type},
-          {"rating", m.rating},
-          {"tags", m.tags},
-          {"notes", m.notes},
-          {"duration", m.duration},
-          {"peak_club_speed", m.peak_club_speed},
-          {"num_frames", m.num_frames},
-          {"checksum", m.checksum},
-          {"label", m.label}};
-}
 
 nlohmann::json RunSummary::to_json() const {
   nlohmann::json f = nlohmann::json::array();
@@ -112,8 +95,9 @@ struct Pipeline {
     for (const auto& rec : recs) {
       auto it = by_rec.find(rec.meta.id);
       if (it == by_rec.end()) continue;
-      nlohmann::json doc{
-          {"run_id", config.run_id}, {"recording", to_json(rec.meta)}, {"results", it->second}};
+      nlohmann::json doc{{"run_id", config.run_id},
+                         {"recording", io::meta_to_json(rec.meta)},
+                         {"results", it->second}};
       exporter.submit(summary.export_dir / "recordings" / (std::to_string(rec.meta.id) + ".json"),
                       doc.dump(2) + "\n");
     }

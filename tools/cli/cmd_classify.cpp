@@ -108,12 +108,7 @@ void add_classify(CLI::App& app, Globals& g) {
                   {"error_rate", rate},
                   {"backend", to_string(opt.backend)},
                   {"seconds", secs},
-                  {"stats",
-                   {{"candidates", st.candidates},
-                    {"pruned_kim", st.pruned_kim},
-                    {"pruned_keogh", st.pruned_keogh},
-                    {"abandoned", st.abandoned},
-                    {"full_dtw", st.full_dtw}}}});
+                  {"stats", knn_stats_json(st)}});
       return;
     }
     std::cout << fmt::format(

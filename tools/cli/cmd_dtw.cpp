@@ -273,12 +273,7 @@ void run_dtw(const DtwFlags& f, const Globals& g) {
                 {"k", f.knn},
                 {"results", res},
                 {"seconds", secs},
-                {"stats",
-                 {{"candidates", st.candidates},
-                  {"pruned_kim", st.pruned_kim},
-                  {"pruned_keogh", st.pruned_keogh},
-                  {"abandoned", st.abandoned},
-                  {"full_dtw", st.full_dtw}}}});
+                {"stats", knn_stats_json(st)}});
     return;
   }
   std::vector<std::vector<std::string>> rows;

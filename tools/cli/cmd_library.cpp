@@ -11,8 +11,8 @@
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
+#include "swingpipe/host/recording_json.hpp"
 #include "swingpipe/pipeline/progress.hpp"
-#include "swingpipe/pipeline/runner.hpp"
 
 namespace swingpipe::cli {
 namespace {
@@ -36,7 +36,7 @@ std::string num(double v, int digits = 3) {
 void print_metas(const Globals& g, const std::vector<RecordingMeta>& metas) {
   if (g.json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& m : metas) arr.push_back(pipeline::to_json(m));
+    for (const auto& m : metas) arr.push_back(nlohmann::json(io::meta_to_json(m)));
     print_json(arr);
     return;
   }
@@ -170,7 +170,7 @@ void add_library(CLI::App& app, Globals& g) {
     RecordingLibrary l(g.library);
     const Recording rec = l.get(parse_id(*show_id));
     if (g.json) {
-      nlohmann::json j = pipeline::to_json(rec.meta);
+      nlohmann::json j = io::meta_to_json(rec.meta);
       j["sample_rate"] = rec.sample_rate;
       j["channels"] = rec.channels;
       if (*show_data) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "swingpipe/kernels/dtw.hpp"
+
 namespace swingpipe::cli {
 
 /// Prints rows as a left-aligned text table with a header.
@@ -30,6 +32,15 @@ inline void print_table(const std::vector<std::string>& header,
 
 inline void print_json(const nlohmann::json& j) {
   std::cout << j.dump(2) << "\n";
+}
+
+/// The pruning counters of a k-NN search.
+inline nlohmann::json knn_stats_json(const dtw::KnnStats& st) {
+  return {{"candidates", st.candidates},
+          {"pruned_kim", st.pruned_kim},
+          {"pruned_keogh", st.pruned_keogh},
+          {"abandoned", st.abandoned},
+          {"full_dtw", st.full_dtw}};
 }
 
 }  // namespace swingpipe::cli

@@ -33,7 +33,4 @@ struct RunSummary {
 /// missing channel) is reported in the summary and the run goes on.
 RunSummary run(const RunConfig& config);
 
-/// Metadata as JSON (the shape used by exports and `--json` output).
-nlohmann::json to_json(const RecordingMeta& meta);
-
 }  // namespace swingpipe::pipeline
