@@ -18,6 +18,7 @@
 
 namespace swingpipe::dtw {
 namespace {
+using test::to_double;
 
 #define SP_REQUIRE_CUDA()                                                             \
   do {                                                                                \
@@ -41,14 +42,6 @@ Batch<T> random_batch(std::mt19937_64& rng, const std::vector<int64_t>& lengths,
     batch.push_back(v, len);
   }
   return batch;
-}
-
-template <class T>
-Batch<double> to_double(const Batch<T>& b) {
-  Batch<double> d(b.channels);
-  d.values.assign(b.values.begin(), b.values.end());
-  d.offsets = b.offsets;
-  return d;
 }
 
 template <class T>

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "swingpipe/kernels/batch.hpp"
+
 namespace swingpipe::test {
 
 /// A fresh empty folder, removed with everything in it when the object goes away.
@@ -47,6 +49,15 @@ std::vector<T> random_values(std::mt19937_64& rng, std::size_t n, double lo = -1
   std::vector<T> v(n);
   for (auto& x : v) x = static_cast<T>(d(rng));
   return v;
+}
+
+/// The same batch in float64 (exact for float32 input), for comparing with float64 references.
+template <class T>
+Batch<double> to_double(const Batch<T>& b) {
+  Batch<double> d(b.channels);
+  d.values.assign(b.values.begin(), b.values.end());
+  d.offsets = b.offsets;
+  return d;
 }
 
 /// ../shared/data next to the checkout, or SWINGPIPE_SHARED_DATA; empty when absent.

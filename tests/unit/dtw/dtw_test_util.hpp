@@ -10,6 +10,8 @@
 
 namespace swingpipe::dtw::test {
 
+using ::swingpipe::test::to_double;
+
 /// Series with the given lengths, `channels` channels, values uniform in [lo, hi).
 template <class T>
 Batch<T> random_batch(std::mt19937_64& rng, const std::vector<int64_t>& lengths, int channels,
@@ -35,15 +37,6 @@ Batch<T> integer_batch(std::mt19937_64& rng, const std::vector<int64_t>& lengths
     b.push_back(v, n);
   }
   return b;
-}
-
-/// The same series in float64 (exact for float32 input).
-template <class T>
-Batch<double> to_double(const Batch<T>& b) {
-  Batch<double> d(b.channels);
-  d.values.assign(b.values.begin(), b.values.end());
-  d.offsets = b.offsets;
-  return d;
 }
 
 /// SIMD levels this CPU runs (scalar always).
