@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int code = app.exit(e);  // prints help, or the parse error and a hint
+    return code == 0 ? 0 : 2;      // every command-line mistake is bad input
   } catch (const InputError& e) {
     std::cerr << "swingpipe: error: " << e.what() << "\n";
     return 2;
