@@ -324,12 +324,18 @@ void pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairInd
   cpu_pairs(a, b, pairs, out.data(), opt, nan_flags(a), nan_flags(b));
 }
 
+/// The checks a single (x, y) pair needs before it is run as a batch of one.
 template <class T>
-T distance(SeriesRef<T> x, SeriesRef<T> y, const Options& opt) {
+void check_single_pair(SeriesRef<T> x, SeriesRef<T> y) {
   if (x.channels != y.channels)
     throw InputError("DTW: series have different channel counts (" + std::to_string(x.channels) +
                      " and " + std::to_string(y.channels) + ")");
   if (x.length < 0 || y.length < 0) throw InputError("DTW: negative series length");
+}
+
+template <class T>
+T distance(SeriesRef<T> x, SeriesRef<T> y, const Options& opt) {
+  check_single_pair(x, y);
   int64_t ox[2], oy[2];
   const BatchView<T> a = single(x, ox), b = single(y, oy);
   const PairIndex p{0, 0};
@@ -465,10 +471,7 @@ std::vector<Path> paths(const BatchView<T>& a, const BatchView<T>& b,
 
 template <class T>
 Path path(SeriesRef<T> x, SeriesRef<T> y, const Options& opt) {
-  if (x.channels != y.channels)
-    throw InputError("DTW: series have different channel counts (" + std::to_string(x.channels) +
-                     " and " + std::to_string(y.channels) + ")");
-  if (x.length < 0 || y.length < 0) throw InputError("DTW: negative series length");
+  check_single_pair(x, y);
   int64_t ox[2], oy[2];
   const BatchView<T> a = single(x, ox), b = single(y, oy);
   const PairIndex p{0, 0};
