@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "swingpipe/host/library.hpp"
+#include "swingpipe/kernels/dtw.hpp"
 #include "test_support.hpp"
 
 namespace swingpipe {
@@ -172,6 +173,33 @@ TEST_F(CliRun, PrintConfigShowsDefaults) {
   const auto j = json_of(out);
   EXPECT_EQ(j["analyses"][0]["window"], 11);
   EXPECT_EQ(j["select"]["order_by"], "id");
+}
+
+}  // namespace
+}  // namespace swingpipe
+
+namespace swingpipe {
+namespace {
+
+TEST(Cli, DtwOnLibraryRecordingIdsMatchesTheKernel) {
+  test::TempDir dir;
+  const auto db = dir / "lib.db";
+  std::string out;
+  ASSERT_EQ(run_cli("-q --library " + quoted(db) + " demo-data --count 3", &out), 0) << out;
+  ASSERT_EQ(
+      run_cli("-q --json --library " + quoted(db) + " dtw id:1 id:3 --band-fraction 0.1", &out), 0)
+      << out;
+  const auto j = json_of(out);
+  RecordingLibrary lib(db);
+  const Recording a = lib.get(1), b = lib.get(3);
+  const double want = dtw::reference_distance({a.data.data(), a.frames(), a.channel_count()},
+                                              {b.data.data(), b.frames(), b.channel_count()},
+                                              dtw::Band::fraction(0.1), false);
+  ASSERT_TRUE(j.contains("distance")) << out;
+  EXPECT_NEAR(j["distance"].get<double>(), want, 1e-9 * want);
+  EXPECT_EQ(run_cli("--library " + quoted(db) + " dtw id:1 id:99", &out), 3) << out;
+  EXPECT_NE(out.find("99"), std::string::npos);
+  EXPECT_EQ(run_cli("--library " + quoted(db) + " dtw id:1 id:x", &out), 2) << out;
 }
 
 }  // namespace
