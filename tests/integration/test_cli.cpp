@@ -82,6 +82,10 @@ TEST(Cli, MissingRecordingAndBadArgumentsExitNonZero) {
   test::TempDir dir;
   const auto db = dir / "lib.db";
   std::string out;
+  EXPECT_EQ(run_cli("--library " + quoted(db) + " library list", &out), 3) << out;
+  EXPECT_NE(out.find("does not exist"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(db));  // a read never creates a library
+  ASSERT_EQ(run_cli("-q --library " + quoted(db) + " library init", &out), 0) << out;
   EXPECT_EQ(run_cli("--library " + quoted(db) + " library show 42", &out), 3) << out;
   EXPECT_NE(out.find("42"), std::string::npos);
   EXPECT_EQ(run_cli("--library " + quoted(db) + " library show abc", &out), 2) << out;

@@ -53,7 +53,7 @@ Series load(const std::string& spec, const Globals& g) {
     } catch (const std::exception&) {
       throw InputError("dtw: '" + spec + "' is not a recording id (expected id:N)");
     }
-    RecordingLibrary lib(g.library);
+    RecordingLibrary lib(existing_library(g));
     recs.push_back(lib.get(id));
   } else {
     recs = io::read_any(spec);

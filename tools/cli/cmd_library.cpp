@@ -155,7 +155,7 @@ void add_library(CLI::App& app, Globals& g) {
   auto* list = lib->add_subcommand("list", "List recordings");
   list->add_option("--limit", *list_limit, "At most this many");
   list->callback([&g, list_limit] {
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     SearchQuery q;
     q.limit = *list_limit;
     print_metas(g, l.search(q));
@@ -167,7 +167,7 @@ void add_library(CLI::App& app, Globals& g) {
   show->add_option("id", *show_id, "Recording id")->required();
   show->add_flag("--data", *show_data, "Include the series (JSON) or its first frames (text)");
   show->callback([&g, show_id, show_data] {
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     const Recording rec = l.get(parse_id(*show_id));
     if (g.json) {
       nlohmann::json j = io::meta_to_json(rec.meta);
@@ -247,12 +247,12 @@ void add_library(CLI::App& app, Globals& g) {
         throw InputError("--min-rating: '" + *r + "' is not an integer");
       }
     }
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     print_metas(g, l.search(*q));
   });
 
   lib->add_subcommand("stats", "Library statistics (one query)")->callback([&g] {
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     const LibraryStats s = l.stats();
     auto counts = [](const auto& v) {
       nlohmann::json j = nlohmann::json::object();
@@ -290,7 +290,7 @@ void add_library(CLI::App& app, Globals& g) {
   ex->add_option("id", *ex_id, "Recording id")->required();
   ex->add_option("path", *ex_path, "Output file (.csv, .npy, .json)")->required();
   ex->callback([&g, ex_id, ex_path] {
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     const Recording rec = l.get(parse_id(*ex_id));
     io::write(*ex_path, rec);
     if (g.json)
@@ -303,7 +303,7 @@ void add_library(CLI::App& app, Globals& g) {
   auto* del = lib->add_subcommand("delete", "Delete recordings (and their results)");
   del->add_option("ids", *del_ids, "Recording ids")->required();
   del->callback([&g, del_ids] {
-    RecordingLibrary l(g.library);
+    RecordingLibrary l(existing_library(g));
     std::vector<int64_t> ids;
     for (const auto& s : *del_ids) ids.push_back(parse_id(s));
     for (int64_t id : ids) l.get_meta(id);  // all exist, or nothing is deleted

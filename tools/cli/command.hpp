@@ -3,9 +3,12 @@
 // them all to the CLI11 app in name order.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "swingpipe/error.hpp"
 
 namespace swingpipe::cli {
 
@@ -16,6 +19,16 @@ struct Globals {
   bool verbose = false;  ///< debug logs
   std::string library;   ///< library database path (--library, $SWINGPIPE_LIBRARY, swingpipe.db)
 };
+
+/// The library of a command that only reads or changes existing recordings: NotFoundError when the
+/// file does not exist (instead of silently creating an empty library).
+inline const std::string& existing_library(const Globals& g) {
+  if (!std::filesystem::exists(g.library))
+    throw NotFoundError("library '" + g.library +
+                        "' does not exist (create it with `swingpipe library init` or "
+                        "`library import`, or name another with --library)");
+  return g.library;
+}
 
 using Registrar = std::function<void(CLI::App& app, Globals& globals)>;
 
