@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "dtw_flags.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
@@ -18,11 +19,9 @@ namespace swingpipe::cli {
 namespace {
 
 struct ClassifyFlags {
-  std::string train, test, backend = "cpu";
-  int64_t band = 0;
-  double band_fraction = 0;
+  std::string train, test;
   bool euclidean = false;
-  int threads = 0;
+  DtwFlags dtw;
 };
 
 struct Labelled {
@@ -56,35 +55,18 @@ void add_classify(CLI::App& app, Globals& g) {
       "rate (ties to the first training series)");
   cmd->add_option("train", f->train, "Training series with labels")->required();
   cmd->add_option("test", f->test, "Test series with labels")->required();
-  auto* band = cmd->add_option("--band", f->band, "Sakoe-Chiba radius in samples (default: full)");
-  auto* fraction = cmd->add_option("--band-fraction", f->band_fraction,
-                                   "Radius as a fraction of the longer length (UCR window w%/100)");
+  f->dtw.add_to(cmd, "Radius as a fraction of the longer length (UCR window w%/100)");
   cmd->add_flag("--euclidean", f->euclidean, "Euclidean distance (band 0)");
-  cmd->add_option("--backend", f->backend, "cpu, cuda or auto")->default_val("cpu");
-  cmd->add_option("--threads", f->threads, "CPU threads (0 = all)");
-  cmd->callback([f, &g, band, fraction] {
-    const int given = (band->count() > 0) + (fraction->count() > 0) + (f->euclidean ? 1 : 0);
-    if (given > 1) throw InputError("classify: give one of --band, --band-fraction, --euclidean");
-    dtw::Options opt;
-    std::string window = "full";
-    if (band->count() > 0) {
-      if (f->band < 0)
-        throw InputError(fmt::format("classify: --band must be >= 0, got {}", f->band));
-      opt.band = dtw::Band::samples(f->band);
-      window = fmt::format("{} samples", f->band);
-    } else if (fraction->count() > 0) {
-      if (!(f->band_fraction >= 0 && f->band_fraction <= 1))
-        throw InputError(
-            fmt::format("classify: --band-fraction must be in [0, 1], got {}", f->band_fraction));
-      opt.band = dtw::Band::fraction(f->band_fraction);
-      window = fmt::format("fraction {}", f->band_fraction);
-    } else if (f->euclidean) {
+  cmd->callback([f, &g] {
+    if (f->euclidean && f->dtw.band_given())
+      throw InputError("classify: give one of --band, --band-fraction, --euclidean");
+    dtw::Options opt = f->dtw.options("classify");
+    std::string window = f->dtw.describe_band();
+    if (f->euclidean) {
       opt.band = dtw::Band::samples(0);
       window = "euclidean";
     }
     opt.squared = true;
-    opt.backend = resolve_backend(parse_backend(f->backend));
-    opt.threads = f->threads;
     const Labelled train = load(f->train), test = load(f->test);
     if (train.batch.channels != test.batch.channels)
       throw InputError(fmt::format("classify: TRAIN has {} channels, TEST has {}",

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "dtw_flags.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
@@ -27,13 +28,11 @@
 namespace swingpipe::cli {
 namespace {
 
-struct DtwFlags {
-  std::string a, b, all_pairs, query, refs, out, backend = "cpu";
-  int64_t band = 0;
-  double band_fraction = 0;
-  bool has_band = false, has_fraction = false;
+struct DtwCommandFlags {
+  std::string a, b, all_pairs, query, refs, out;
   bool squared = false, path = false;
-  int knn = 0, threads = 0;
+  int knn = 0;
+  DtwFlags dtw;
 };
 
 struct Series {
@@ -71,23 +70,9 @@ Series load(const std::string& spec, const Globals& g) {
   return s;
 }
 
-dtw::Options options(const DtwFlags& f) {
-  dtw::Options opt;
-  if (f.has_band && f.has_fraction)
-    throw InputError("dtw: give --band or --band-fraction, not both");
-  if (f.has_band) {
-    if (f.band < 0) throw InputError(fmt::format("dtw: --band must be >= 0, got {}", f.band));
-    opt.band = dtw::Band::samples(f.band);
-  }
-  if (f.has_fraction) {
-    if (!(f.band_fraction >= 0 && f.band_fraction <= 1))
-      throw InputError(
-          fmt::format("dtw: --band-fraction must be in [0, 1], got {}", f.band_fraction));
-    opt.band = dtw::Band::fraction(f.band_fraction);
-  }
+dtw::Options options(const DtwCommandFlags& f) {
+  dtw::Options opt = f.dtw.options("dtw");
   opt.squared = f.squared;
-  opt.backend = resolve_backend(parse_backend(f.backend));
-  opt.threads = f.threads;
   return opt;
 }
 
@@ -138,9 +123,9 @@ int64_t cells_of(const BatchView<double>& a, const BatchView<double>& b, const d
   return cells;
 }
 
-void print_matrix(const Globals& g, const DtwFlags& f, const char* mode, const Series& rows_s,
-                  const Series& cols_s, const std::vector<double>& m, double secs, int64_t cells,
-                  const dtw::Options& opt) {
+void print_matrix(const Globals& g, const DtwCommandFlags& f, const char* mode,
+                  const Series& rows_s, const Series& cols_s, const std::vector<double>& m,
+                  double secs, int64_t cells, const dtw::Options& opt) {
   const std::size_t R = rows_s.names.size(), C = cols_s.names.size();
   if (!f.out.empty()) write_matrix(f.out, m, R, C);
   const double gcups = secs > 0 ? static_cast<double>(cells) / secs * 1e-9 : 0.0;
@@ -186,7 +171,7 @@ void print_matrix(const Globals& g, const DtwFlags& f, const char* mode, const S
                            to_string(opt.backend), cells, gcups);
 }
 
-void run_dtw(const DtwFlags& f, const Globals& g) {
+void run_dtw(const DtwCommandFlags& f, const Globals& g) {
   const dtw::Options opt = options(f);
   const int modes = (!f.a.empty() ? 1 : 0) + (!f.all_pairs.empty() ? 1 : 0) +
                     (!f.query.empty() || !f.refs.empty() ? 1 : 0);
@@ -289,7 +274,7 @@ void run_dtw(const DtwFlags& f, const Globals& g) {
 }
 
 void add_dtw(CLI::App& app, Globals& g) {
-  auto f = std::make_shared<DtwFlags>();
+  auto f = std::make_shared<DtwCommandFlags>();
   auto* cmd = app.add_subcommand(
       "dtw",
       "Dynamic time warping: a distance (A B), a path, an all-pairs or query x refs matrix, "
@@ -299,20 +284,12 @@ void add_dtw(CLI::App& app, Globals& g) {
   cmd->add_option("--all-pairs", f->all_pairs, "Matrix of every pair of series in FILE");
   cmd->add_option("--query", f->query, "Query series (file or id:N)");
   cmd->add_option("--refs", f->refs, "Reference series (file or id:N)");
-  auto* band = cmd->add_option("--band", f->band, "Sakoe-Chiba radius in samples (default: full)");
-  auto* fraction = cmd->add_option("--band-fraction", f->band_fraction,
-                                   "Radius as a fraction of the longer length");
+  f->dtw.add_to(cmd, "Radius as a fraction of the longer length");
   cmd->add_flag("--squared", f->squared, "Accumulated squared cost (no square root)");
   cmd->add_flag("--path", f->path, "Also print the warping path (A B only)");
   cmd->add_option("--knn", f->knn, "K nearest refs of each query");
-  cmd->add_option("--backend", f->backend, "cpu, cuda or auto")->default_val("cpu");
-  cmd->add_option("--threads", f->threads, "CPU threads (0 = all)");
   cmd->add_option("--out", f->out, "Write the matrix to FILE (.npy float64 or .csv)");
-  cmd->callback([f, &g, band, fraction] {
-    f->has_band = band->count() > 0;
-    f->has_fraction = fraction->count() > 0;
-    run_dtw(*f, g);
-  });
+  cmd->callback([f, &g] { run_dtw(*f, g); });
 }
 
 }  // namespace
