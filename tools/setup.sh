@@ -9,6 +9,8 @@ packages=(
   libsqlite3-dev sqlite3 libssl-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libhdf5-dev libfftw3-dev libeigen3-dev libmujoco-dev libcpp-httplib-dev libcrypt-dev
+  clang libclang-rt-14-dev
   python3 python3-venv
 )
 

@@ -17,6 +17,7 @@ for a in "$@"; do
   esac
 done
 ((setup)) && tools/setup.sh
+tools/test-venv.sh
 jobs=${JOBS:-$(nproc)}
 exclude='^long$'
 ((long)) && exclude='^$'

@@ -73,9 +73,22 @@ inline std::filesystem::path shared_data_dir() {
   GTEST_SKIP() << "../shared/data is absent (it is not part of a user's clone); set " \
                   "SWINGPIPE_SHARED_DATA to run this validation"
 
-/// Runs the CLI with `args` (shell words), returns the exit code; stdout+stderr go to `output`.
-inline int run_cli(const std::string& args, std::string* output = nullptr) {
-  std::string cmd = std::string(SWINGPIPE_CLI) + " " + args + " 2>&1";
+/// The test venv's Python (tools/test-venv.sh: numpy, h5py, ... as oracles); empty when absent.
+inline std::filesystem::path test_python() {
+  if (const char* s = std::getenv("SWINGPIPE_TEST_PYTHON")) return s;
+  const std::filesystem::path p = SWINGPIPE_TEST_PYTHON;
+  return std::filesystem::exists(p) ? p : std::filesystem::path{};
+}
+
+#define SWINGPIPE_REQUIRE_TEST_PYTHON(py)                                                 \
+  const std::filesystem::path py = ::swingpipe::test::test_python();                      \
+  if (py.empty())                                                                         \
+  GTEST_SKIP() << ".venv-test is absent: run tools/test-venv.sh (tools/test.sh does) to " \
+                  "run this check against its Python oracle"
+
+/// Runs a shell command line, returns the exit code; stdout+stderr go to `output`.
+inline int run_shell(const std::string& command_line, std::string* output = nullptr) {
+  std::string cmd = command_line + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return -1;
   std::string out;
@@ -85,6 +98,11 @@ inline int run_cli(const std::string& args, std::string* output = nullptr) {
   int status = pclose(p);
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/// Runs the CLI with `args` (shell words), returns the exit code; stdout+stderr go to `output`.
+inline int run_cli(const std::string& args, std::string* output = nullptr) {
+  return run_shell(std::string(SWINGPIPE_CLI) + " " + args, output);
 }
 
 }  // namespace swingpipe::test

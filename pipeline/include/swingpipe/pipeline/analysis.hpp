@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/backend.hpp"
 #include "swingpipe/pipeline/json_reader.hpp"
@@ -32,6 +33,11 @@ struct RecordingBatch {
 struct AnalysisResult {
   int64_t recording_id = 0;  ///< 0 = run-wide result
   nlohmann::json payload;
+  /// Arrays for the array sink (host/arrays.hpp), written when output.formats has "hdf5" to
+  /// <export dir>/arrays/<analysis>/<recording id>.h5 (run-wide: <analysis>.h5); the runner then
+  /// adds payload["arrays"] = {"file": <path relative to the export dir>, "datasets": [names]}.
+  /// Empty = none. Without "hdf5" the arrays are dropped and the payload is stored unchanged.
+  io::ArrayFile arrays;
 };
 
 class Analysis {
