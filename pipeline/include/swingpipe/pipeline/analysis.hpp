@@ -37,7 +37,7 @@ struct AnalysisResult {
   /// <export dir>/arrays/<analysis>/<recording id>.h5 (run-wide: <analysis>.h5); the runner then
   /// adds payload["arrays"] = {"file": <path relative to the export dir>, "datasets": [names]}.
   /// Empty = none. Without "hdf5" the arrays are dropped and the payload is stored unchanged.
-  io::ArrayFile arrays;
+  io::ArrayFile arrays = {};
 };
 
 class Analysis {
