@@ -103,6 +103,42 @@ nlohmann::ordered_json meta_to_json(const RecordingMeta& m) {
               {"label", m.label}};
 }
 
+nlohmann::ordered_json recording_to_json(const Recording& rec, bool with_data) {
+  Json j = meta_to_json(rec.meta);
+  j["sample_rate"] = rec.sample_rate;
+  j["channels"] = rec.channels;
+  if (!with_data) return j;
+  Json data = Json::object();
+  for (int c = 0; c < rec.channel_count(); ++c) {
+    Json values = Json::array();
+    values.get_ref<Json::array_t&>().reserve(static_cast<std::size_t>(rec.frames()));
+    for (int64_t t = 0; t < rec.frames(); ++t) {
+      const double v = rec.channel(c)[t];
+      values.push_back(std::isfinite(v) ? Json(v) : Json(nullptr));
+    }
+    data[rec.channels[c]] = std::move(values);
+  }
+  j["data"] = std::move(data);
+  return j;
+}
+
+nlohmann::ordered_json stats_to_json(const LibraryStats& s) {
+  auto counts = [](const auto& v) {
+    Json j = Json::object();
+    for (const auto& [k, n] : v) j[k] = n;
+    return j;
+  };
+  auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(); };
+  return Json{{"count", s.count},
+              {"avg_rating", num(s.avg_rating)},
+              {"min_peak_club_speed", num(s.min_peak_club_speed)},
+              {"max_peak_club_speed", num(s.max_peak_club_speed)},
+              {"avg_peak_club_speed", num(s.avg_peak_club_speed)},
+              {"total_frames", s.total_frames},
+              {"by_club_type", counts(s.by_club_type)},
+              {"by_swing_type", counts(s.by_swing_type)}};
+}
+
 void write_json(const std::filesystem::path& path, const Recording& rec) {
   validate(rec, path.string());
   Json j = meta_to_json(rec.meta);

@@ -170,22 +170,7 @@ void add_library(CLI::App& app, Globals& g) {
     RecordingLibrary l(existing_library(g));
     const Recording rec = l.get(parse_id(*show_id));
     if (g.json) {
-      nlohmann::json j = io::meta_to_json(rec.meta);
-      j["sample_rate"] = rec.sample_rate;
-      j["channels"] = rec.channels;
-      if (*show_data) {
-        nlohmann::json data = nlohmann::json::object();
-        for (int c = 0; c < rec.channel_count(); ++c) {
-          nlohmann::json col = nlohmann::json::array();
-          for (int64_t t = 0; t < rec.frames(); ++t) {
-            const double v = rec.channel(c)[t];
-            col.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
-          }
-          data[rec.channels[c]] = col;
-        }
-        j["data"] = data;
-      }
-      print_json(j);
+      print_json(io::recording_to_json(rec, *show_data));
       return;
     }
     const auto& m = rec.meta;
@@ -254,21 +239,8 @@ void add_library(CLI::App& app, Globals& g) {
   lib->add_subcommand("stats", "Library statistics (one query)")->callback([&g] {
     RecordingLibrary l(existing_library(g));
     const LibraryStats s = l.stats();
-    auto counts = [](const auto& v) {
-      nlohmann::json j = nlohmann::json::object();
-      for (const auto& [k, n] : v) j[k] = n;
-      return j;
-    };
-    auto jnum = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
     if (g.json) {
-      print_json({{"count", s.count},
-                  {"avg_rating", jnum(s.avg_rating)},
-                  {"min_peak_club_speed", jnum(s.min_peak_club_speed)},
-                  {"max_peak_club_speed", jnum(s.max_peak_club_speed)},
-                  {"avg_peak_club_speed", jnum(s.avg_peak_club_speed)},
-                  {"total_frames", s.total_frames},
-                  {"by_club_type", counts(s.by_club_type)},
-                  {"by_swing_type", counts(s.by_swing_type)}});
+      print_json(io::stats_to_json(s));
       return;
     }
     std::cout << "recordings        " << s.count << "\ntotal frames      " << s.total_frames

@@ -150,6 +150,29 @@ TEST_F(Runner, FailuresAreIsolatedWithinABatch) {
   EXPECT_EQ(s.failures[0].first, 6);
 }
 
+TEST_F(Runner, HooksSeeProgressAndStopAtABatchBoundaryThenTheRunResumes) {
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  RunHooks hooks;
+  hooks.progress = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
+  hooks.stop_requested = [&] { return seen.size() >= 3; };  // after the second batch
+  const auto stopped = run(config({{{"type", "stats"}}}, 7, 3), hooks);
+  EXPECT_TRUE(stopped.stopped);
+  EXPECT_EQ(stopped.processed, 6);
+  EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{0, 7}, {3, 7}, {6, 7}}));
+  EXPECT_EQ(results("stats").size(), 6u);
+  EXPECT_TRUE(stopped.to_json()["stopped"].get<bool>());
+  // The same run id again: only the rest is done.
+  seen.clear();
+  RunHooks watch;
+  watch.progress = hooks.progress;
+  const auto resumed = run(config({{{"type", "stats"}}}, 7, 3), watch);
+  EXPECT_FALSE(resumed.stopped);
+  EXPECT_EQ(resumed.already_done, 6);
+  EXPECT_EQ(resumed.processed, 1);
+  EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{6, 7}, {7, 7}}));
+  EXPECT_EQ(results("stats").size(), 7u);
+}
+
 TEST_F(Runner, UnknownIdsAndCudaWithoutDeviceAreClearErrors) {
   auto c = config({{{"type", "stats"}}});
   c.select.ids = {999};
