@@ -71,7 +71,8 @@ constexpr const char* kRequiredColumns[] = {"id",          "user_id",    "key_ha
                                             "usage_count", "created_at", "expires_at"};
 
 std::set<std::string> columns_of(const Connection& c, const char* table) {
-  Stmt s(c, std::string("PRAGMA table_info(") + table + ")", std::string("reading the columns of ") + table);
+  Stmt s(c, std::string("PRAGMA table_info(") + table + ")",
+         std::string("reading the columns of ") + table);
   std::set<std::string> out;
   while (s.step()) out.insert(s.text(1));
   return out;
