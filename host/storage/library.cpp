@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -221,10 +222,42 @@ Query build_search(const SearchQuery& q, const std::string& path) {
 
 // ---- the library -------------------------------------------------------------------------------
 
+/// The last statistics and the data_version they were computed at. PRAGMA data_version changes
+/// when another connection commits, so it is read on a connection of its own that never writes
+/// (every pooled connection and every other process is "another connection" to it).
+struct StatsCache {
+  std::mutex mutex;
+  std::unique_ptr<storage::Pool> pool;  ///< one connection, outside the library's pool
+  std::unique_ptr<storage::Lease> lease;
+  std::unique_ptr<Stmt> version;
+  std::optional<int64_t> computed_at;
+  LibraryStats stats;
+
+  int64_t data_version(const std::filesystem::path& path, const RecordingLibrary::Options& o) {
+    if (!version) {
+      pool = std::make_unique<storage::Pool>(
+          storage::Pool::Settings{path, 1, o.busy_timeout_ms, o.read_only});
+      lease.reset(new storage::Lease(pool->lease()));
+      version = std::make_unique<Stmt>(**lease, "PRAGMA data_version", "reading data_version");
+    }
+    version->step();
+    const int64_t v = version->int64(0);
+    version->reset();
+    return v;
+  }
+  void close() {
+    version.reset();
+    lease.reset();
+    pool.reset();
+    computed_at.reset();
+  }
+};
+
 struct RecordingLibrary::Impl {
   std::filesystem::path path;
   Options options;
   storage::Pool pool;
+  StatsCache stats_cache;
 
   Impl(std::filesystem::path p, Options o)
       : path(std::move(p)),
@@ -354,6 +387,18 @@ std::vector<std::pair<std::string, int64_t>> read_counts(const std::string& json
 }  // namespace
 
 LibraryStats RecordingLibrary::stats() const {
+  // Cached while nothing was committed since (one cheap statement per call): a server answering
+  // GET /v1/library/stats at thousands of requests a second runs the aggregate once per change.
+  StatsCache& cache = impl_->stats_cache;
+  std::lock_guard lock(cache.mutex);
+  const int64_t version = cache.data_version(impl_->path, impl_->options);
+  if (cache.computed_at == version) return cache.stats;
+  cache.stats = compute_stats();
+  cache.computed_at = version;
+  return cache.stats;
+}
+
+LibraryStats RecordingLibrary::compute_stats() const {
   // One statement, one round trip: the aggregates over the table plus the two group counts as
   // JSON arrays of [name, count].
   static constexpr const char* kSql = R"sql(
@@ -509,6 +554,8 @@ std::string RecordingLibrary::integrity_check() const {
 
 void RecordingLibrary::close_all() {
   impl_->pool.close_all();
+  std::lock_guard lock(impl_->stats_cache.mutex);
+  impl_->stats_cache.close();
 }
 
 int RecordingLibrary::open_connections() const {

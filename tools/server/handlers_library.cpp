@@ -211,7 +211,19 @@ void Server::Impl::get_recording(Call& c) {
 }
 
 void Server::Impl::library_stats(Call& c) {
-  reply(c.res, 200, io::stats_to_json(library.stats()));
+  LibraryStats stats = library.stats();  // cached by the library until something is committed
+  std::string body;
+  {
+    std::lock_guard lock(stats_mutex);
+    if (last_stats_body.empty() || !(stats == last_stats)) {
+      last_stats_body = io::stats_to_json(stats).dump(
+          -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      last_stats = std::move(stats);
+    }
+    body = last_stats_body;
+  }
+  c.res.status = 200;
+  c.res.set_content(std::move(body), "application/json");
 }
 
 }  // namespace swingpipe::server

@@ -67,7 +67,10 @@ struct Server::Impl {
   bool stop_requested = false;  ///< shutdown() was called
   bool drained = false;
   int bound_port = -1;
-  std::mutex runs_mutex;  ///< one run id submitted at a time (the in-progress check)
+  std::mutex runs_mutex;   ///< one run id submitted at a time (the in-progress check)
+  std::mutex stats_mutex;  ///< the last statistics and their JSON, reused while they are equal
+  LibraryStats last_stats;
+  std::string last_stats_body;
 
   void add_routes();
   void configure_http();

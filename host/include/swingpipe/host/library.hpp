@@ -36,6 +36,7 @@ struct LibraryStats {
   int64_t total_frames = 0;
   std::vector<std::pair<std::string, int64_t>> by_club_type;   ///< sorted by name
   std::vector<std::pair<std::string, int64_t>> by_swing_type;  ///< sorted by name
+  bool operator==(const LibraryStats&) const = default;  ///< (a NaN average never compares equal)
 };
 
 /// Stored analysis results: one row per (run, recording, analysis), JSON payload.
@@ -77,7 +78,9 @@ class RecordingLibrary {
   std::optional<int64_t> find_by_filename(const std::string& filename) const;
   std::vector<RecordingMeta> search(const SearchQuery& q) const;
   int64_t count() const;
-  LibraryStats stats() const;  ///< one SQL statement
+  /// One SQL statement; the result is kept until another connection or process commits
+  /// (checked with PRAGMA data_version on every call, on a connection of its own).
+  LibraryStats stats() const;
   /// Updates metadata fields (not the series); NotFoundError when absent.
   void update_meta(const RecordingMeta& meta);
   bool remove(int64_t id);
@@ -96,6 +99,7 @@ class RecordingLibrary {
   int open_connections() const;
 
  private:
+  LibraryStats compute_stats() const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
