@@ -126,10 +126,8 @@ class LagMatrixAnalysis final : public Analysis {
                      rec.meta.id, names[static_cast<std::size_t>(m.nan_channels.front())]);
       AnalysisResult res{rec.meta.id,
                          lag_matrix_json(m, names, rec.sample_rate, rec.frames(), max_lag)};
-      res.arrays.attrs = {{"recording_id", rec.meta.id},
-                          {"analysis", std::string("lag_matrix")},
-                          {"channels", names},
-                          {"sample_rate", rec.sample_rate}};
+      // The runner adds run_id, analysis, recording_id and swingpipe_version.
+      res.arrays.attrs = {{"channels", names}, {"sample_rate", rec.sample_rate}};
       res.arrays.datasets = lag_matrix_datasets(m, names);
       out.push_back(std::move(res));
     }

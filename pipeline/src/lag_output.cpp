@@ -2,7 +2,6 @@
 #include "swingpipe/pipeline/lag_output.hpp"
 
 #include <cmath>
-#include <cstring>
 
 namespace swingpipe::pipeline {
 
@@ -58,25 +57,22 @@ nlohmann::json sequence_json(const lag::Sequence& s, const std::vector<Segment>&
 
 namespace {
 
-io::ArrayDataset square(const std::string& name, const std::vector<double>& values, int n,
-                        const std::string& units, const std::vector<std::string>& channels) {
-  io::ArrayDataset d;
-  d.name = name;
-  d.dtype = io::DType::f64;
-  d.shape = {n, n};
-  d.bytes.resize(values.size() * sizeof(double));
-  std::memcpy(d.bytes.data(), values.data(), d.bytes.size());
-  d.attrs = {{"axes", std::string("channel,channel")}, {"units", units}, {"channels", channels}};
-  return d;
+io::ArrayDataset square(const std::string& prefix, const std::string& name,
+                        const std::vector<double>& values, int n, const std::string& units,
+                        const std::vector<std::string>& channels) {
+  return io::ArrayDataset::of<double>(
+      prefix + name, {n, n}, values,
+      {{"axes", std::string("channel,channel")}, {"units", units}, {"channels", channels}});
 }
 
 }  // namespace
 
 std::vector<io::ArrayDataset> lag_matrix_datasets(const lag::Matrix& m,
-                                                  const std::vector<std::string>& channels) {
-  return {square("lag", m.lag_seconds, m.channels, "s", channels),
-          square("lag_samples", m.lag_samples, m.channels, "samples", channels),
-          square("correlation", m.correlation, m.channels, "1", channels)};
+                                                  const std::vector<std::string>& channels,
+                                                  const std::string& prefix) {
+  return {square(prefix, "lag", m.lag_seconds, m.channels, "s", channels),
+          square(prefix, "lag_samples", m.lag_samples, m.channels, "samples", channels),
+          square(prefix, "correlation", m.correlation, m.channels, "1", channels)};
 }
 
 }  // namespace swingpipe::pipeline

@@ -14,7 +14,9 @@ shorter, removes the means, returns lag 0 when a std is < 1e-9, runs a full cros
 and takes the argmax within +-max_lag; L[i, j] = -lag / fs. Two variants of the correlation are
 timed: `numpy.correlate` (direct) and `scipy.signal.correlate` (method "auto", FFT at these
 sizes). swingpipe's time is the compute time `swingpipe --json lag` reports (not reading the
-files); the best of R runs on each side. The lags of all three must agree exactly.
+files); the best of R runs on each side. Wall-clock and CPU time (all threads: Python's
+process_time, swingpipe's cpu_seconds) are both reported, since on a shared machine the wall
+clock depends on what else runs. The lags of all three must agree exactly.
 """
 import argparse
 import json
@@ -97,45 +99,50 @@ def main():
         datasets.append(np.load(path))
 
     def best(fn):
-        t, res = float("inf"), None
+        t, c, res = float("inf"), float("inf"), None
         for _ in range(a.repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             res = fn()
             t = min(t, time.perf_counter() - t0)
-        return t, res
+            c = min(c, time.process_time() - c0)
+        return t, c, res
 
     peers = {}
     for name, corr in VARIANTS.items():
-        t, mats = best(lambda: [time_lag_matrix(d, fs, a.max_lag, corr) for d in datasets])
-        peers[name] = (t / a.count, mats)
+        t, c, mats = best(lambda: [time_lag_matrix(d, fs, a.max_lag, corr) for d in datasets])
+        peers[name] = (t / a.count, c / a.count, mats)
 
     cmd = [a.bin, "--json", "lag", *files, "--sample-rate", str(fs), "--threads", str(a.threads)]
     if a.max_lag is not None:
         cmd += ["--max-lag", str(a.max_lag)]
-    t_sp, doc = float("inf"), None
+    t_sp, c_sp, doc = float("inf"), float("inf"), None
     for _ in range(a.repeat):
         doc = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
         t_sp = min(t_sp, doc["seconds"])
-    per_sp = t_sp / a.count
+        c_sp = min(c_sp, doc["cpu_seconds"])
+    per_sp, cpu_sp = t_sp / a.count, c_sp / a.count
 
     mismatches = 0
     for r, rec in enumerate(doc["recordings"]):
         ours = np.array([[np.nan if v is None else v for v in row] for row in rec["lag_s"]])
-        for name, (_, mats) in peers.items():
+        for name, (_, _, mats) in peers.items():
             if not np.array_equal(np.round(ours * fs), np.round(mats[r] * fs)):
                 mismatches += 1
                 print(f"  recording {r}: lags differ from {name}", file=sys.stderr)
 
     pairs = a.joints * (a.joints - 1) // 2
     window = "all lags" if a.max_lag is None else f"|lag| <= {a.max_lag}"
+    load = os.getloadavg()[0]
     print(f"Lag matrix, {a.count} recordings x {a.joints} joints x {a.frames} frames "
           f"({pairs} pairs each, {window}), float64, best of {a.repeat}, "
-          f"{os.cpu_count()} CPUs")
-    for name, (t, _) in peers.items():
-        print(f"  Python suite ({name:<22}, thread pool) {t * 1e3:10.2f} ms per recording")
-    print(f"  swingpipe lag (cpu){'':<26} {per_sp * 1e3:10.3f} ms per recording")
-    for name, (t, _) in peers.items():
-        print(f"  speed-up over the suite with {name}: {t / per_sp:.0f}x")
+          f"{os.cpu_count()} CPUs, load average {load:.1f}")
+    print(f"  {'per recording':<44} {'wall ms':>10} {'CPU ms':>10}")
+    for name, (t, c, _) in peers.items():
+        print(f"  {'Python suite, ' + name + ', thread pool':<44} {t * 1e3:10.2f} {c * 1e3:10.2f}")
+    print(f"  {'swingpipe lag (cpu)':<44} {per_sp * 1e3:10.3f} {cpu_sp * 1e3:10.3f}")
+    for name, (t, c, _) in peers.items():
+        print(f"  speed-up over the suite with {name}: {t / per_sp:.0f}x wall, "
+              f"{c / cpu_sp:.0f}x CPU")
     if mismatches:
         sys.exit(f"bench-peers: {mismatches} lag matrices differ")
     print("  every lag matrix agrees exactly")

@@ -6,14 +6,18 @@
 //   swingpipe lag id:3 --sequence                   + the kinematic sequence (default segments)
 //   swingpipe lag a.csv --sequence --segment pelvis=pelvis_rot_vel --segment club=club_vel
 //   swingpipe lag a.npy --sample-rate 240 --out lags.json
+//   swingpipe lag id:1 id:2 --out lags.h5        HDF5 (array sink): lag, lag_samples, correlation
+//   swingpipe lag id:1 --out lag.npy               .npy: L in seconds, (n, n) or (recordings, n, n)
 //
 // Recordings with the same channel count go to the kernel as one batch. Timings cover the lag
-// computation only (not reading or printing).
+// computation only (not reading or printing): "seconds" (wall clock) and "cpu_seconds" (CPU time
+// of all threads).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +25,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/lag.hpp"
@@ -218,11 +223,57 @@ void print_sequence(const nlohmann::json& s) {
             << "\n";
 }
 
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// "json", "h5", "npy", or "" without --out; InputError for another extension.
+std::string out_kind(const std::string& out) {
+  if (out.empty()) return "";
+  for (const char* ext : {"json", "h5", "npy"})
+    if (ends_with(out, std::string(".") + ext)) return ext;
+  throw InputError("lag: --out '" + out + "' must end in .json, .h5 or .npy");
+}
+
+/// Writes the matrices: .h5 holds every recording's three matrices (in groups "0/", "1/", ...
+/// when there are several; attribute "source" names the input), .npy the lag matrix in seconds.
+void write_arrays(const std::string& path, const std::string& kind,
+                  const std::vector<Input>& inputs, const std::vector<Result>& results) {
+  if (kind == "npy") {
+    const int n = results.front().matrix.channels;
+    std::vector<double> all;
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      if (results[k].matrix.channels != n)
+        throw InputError(
+            fmt::format("lag: --out {}: '{}' has {} channels, '{}' has {}; a .npy "
+                        "holds matrices of one size (use .h5 or .json)",
+                        path, inputs[k].name, results[k].matrix.channels, inputs.front().name, n));
+      all.insert(all.end(), results[k].matrix.lag_seconds.begin(),
+                 results[k].matrix.lag_seconds.end());
+    }
+    std::vector<int64_t> shape{n, n};
+    if (results.size() > 1) shape.insert(shape.begin(), static_cast<int64_t>(results.size()));
+    io::write_npy_array(path, io::ArrayDataset::of<double>("lag", shape, all));
+    return;
+  }
+  io::ArrayFile file;
+  file.attrs = {{"analysis", std::string("lag")},
+                {"swingpipe_version", std::string(SWINGPIPE_VERSION)}};
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const std::string prefix = results.size() > 1 ? std::to_string(k) + "/" : "";
+    for (auto& d : pipeline::lag_matrix_datasets(results[k].matrix, results[k].channels, prefix)) {
+      d.attrs.push_back({"source", inputs[k].name});
+      d.attrs.push_back({"sample_rate", inputs[k].rec.sample_rate});
+      file.datasets.push_back(std::move(d));
+    }
+  }
+  io::write_h5(path, file);
+}
+
 void run_lag(const LagFlags& f, const Globals& g) {
   if (f.inputs.empty()) throw InputError("lag: give at least one input (file or id:N)");
   const lag::Options opt = options_of(f);
-  if (!f.out.empty() && !(f.out.size() > 5 && f.out.compare(f.out.size() - 5, 5, ".json") == 0))
-    throw InputError("lag: --out '" + f.out + "' must end in .json");
+  const std::string kind = out_kind(f.out);
   const std::vector<Segment> segments = f.sequence ? segments_of(f) : std::vector<Segment>{};
   if (!f.sequence && (!f.segments.empty() || f.no_refine))
     throw InputError("lag: --segment and --no-refine go with --sequence");
@@ -232,6 +283,7 @@ void run_lag(const LagFlags& f, const Globals& g) {
   lag::Plan plan(opt);
   std::vector<Result> results(inputs.size());
   const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();  // CPU time of every thread of the process
   std::size_t first = 0;
   while (first < inputs.size()) {
     const int64_t max_lag = max_lag_of(f, inputs[first]);
@@ -252,10 +304,12 @@ void run_lag(const LagFlags& f, const Globals& g) {
     first = last;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu_secs = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
 
   nlohmann::json doc{{"backend", to_string(opt.backend)},
                      {"precision", f.precision},
                      {"seconds", secs},
+                     {"cpu_seconds", cpu_secs},
                      {"recordings", nlohmann::json::array()}};
   std::vector<int> components;
   std::vector<std::string> wanted;
@@ -282,7 +336,9 @@ void run_lag(const LagFlags& f, const Globals& g) {
     }
     doc["recordings"].push_back(std::move(j));
   }
-  if (!f.out.empty()) io::write_file_atomic(f.out, doc.dump(2) + "\n");
+  if (kind == "json") io::write_file_atomic(f.out, doc.dump(2) + "\n");
+  if (kind == "h5" || kind == "npy") write_arrays(f.out, kind, inputs, results);
+  if (!f.out.empty()) doc["out"] = f.out;
   if (g.json) {
     print_json(doc);
     return;
@@ -332,7 +388,9 @@ void add_lag(CLI::App& app, Globals& g) {
                   "repeated; default pelvis=pelvis_rot_vel thorax=thorax_rot_vel "
                   "lead_arm=lead_shoulder_vel club=club_vel");
   cmd->add_flag("--no-refine", f->no_refine, "Peak times at whole samples (no parabola)");
-  cmd->add_option("--out", f->out, "Write the JSON result to FILE (.json)");
+  cmd->add_option("--out", f->out,
+                  "Write the result to FILE: .json (everything), .h5 (the matrices, HDF5) or .npy "
+                  "(the lag matrix in seconds)");
   cmd->callback([f, &g] { run_lag(*f, g); });
 }
 

@@ -100,6 +100,56 @@ TEST(LagCli, SequenceOnLibraryRecordingsAndNpyWithoutRate) {
   EXPECT_DOUBLE_EQ(r["lag_s"][0][1].get<double>(), r["lag_samples"][0][1].get<double>() / 240);
 }
 
+TEST(LagCli, ArraysGoToHdf5AndNpyThatH5pyAndNumpyRead) {
+  SWINGPIPE_REQUIRE_TEST_PYTHON(py);
+  test::TempDir dir;
+  auto rng = test::fresh_rng();
+  const std::string csv = write_csv(dir, rng);
+  std::string out;
+  ASSERT_EQ(test::run_cli("--json lag " + csv, &out), 0) << out;
+  const auto want = nlohmann::json::parse(out)["recordings"][0];
+  const std::string h5 = (dir / "one.h5").string(), two = (dir / "two.h5").string(),
+                    npy = (dir / "two.npy").string();
+  ASSERT_EQ(test::run_cli("-q lag " + csv + " --out " + h5, &out), 0) << out;
+  ASSERT_EQ(test::run_cli("-q lag " + csv + " " + csv + " --out " + two, &out), 0) << out;
+  ASSERT_EQ(test::run_cli("-q lag " + csv + " " + csv + " --out " + npy, &out), 0) << out;
+  {
+    std::ofstream(dir / "read.py") << R"PY(
+import json, sys
+import h5py, numpy as np
+out = {}
+with h5py.File(sys.argv[1], "r") as f:
+    out["lag"] = np.where(np.isnan(f["lag"][()]), None, f["lag"][()]).tolist()
+    out["corr01"] = float(f["correlation"][0, 1])
+    out["units"] = f["lag"].attrs["units"]
+    out["axes"] = f["lag"].attrs["axes"]
+    out["channels"] = [str(c) for c in f["lag"].attrs["channels"]]
+with h5py.File(sys.argv[2], "r") as f:
+    out["groups"] = sorted(f.keys())
+    out["lag1"] = f["1/lag_samples"][()].tolist()
+a = np.load(sys.argv[3])
+out["npy_shape"] = list(a.shape)
+out["npy01"] = float(a[1, 0, 1])
+print(json.dumps(out))
+)PY";
+  }
+  ASSERT_EQ(
+      test::run_shell(
+          py.string() + " " + (dir / "read.py").string() + " " + h5 + " " + two + " " + npy, &out),
+      0)
+      << out;
+  const auto got = nlohmann::json::parse(out);
+  EXPECT_EQ(got["lag"], want["lag_s"]);
+  EXPECT_EQ(got["corr01"].get<double>(), want["correlation"][0][1].get<double>());
+  EXPECT_EQ(got["units"], "s");
+  EXPECT_EQ(got["axes"], "channel,channel");
+  EXPECT_EQ(got["channels"], nlohmann::json({"a", "b", "c"}));
+  EXPECT_EQ(got["groups"], nlohmann::json({"0", "1"}));
+  EXPECT_EQ(got["lag1"], want["lag_samples"]);
+  EXPECT_EQ(got["npy_shape"], nlohmann::json({2, 3, 3}));
+  EXPECT_EQ(got["npy01"].get<double>(), want["lag_s"][0][1].get<double>());
+}
+
 TEST(LagCli, BadInputIsRefusedWithTheRightExitCode) {
   test::TempDir dir;
   auto rng = test::fresh_rng();
@@ -113,6 +163,7 @@ TEST(LagCli, BadInputIsRefusedWithTheRightExitCode) {
   EXPECT_EQ(test::run_cli("lag " + csv + " --channels a,zz", &out), 2) << out;
   EXPECT_NE(out.find("'zz'"), std::string::npos) << out;
   EXPECT_EQ(test::run_cli("lag " + csv + " --out lags.txt", &out), 2) << out;
+  EXPECT_NE(out.find(".json, .h5 or .npy"), std::string::npos) << out;
   EXPECT_EQ(test::run_cli("lag " + csv + " --sequence --segment pelvis", &out), 2) << out;
   EXPECT_EQ(test::run_cli("lag " + csv + " --sequence", &out), 2) << out;  // no default channels
   EXPECT_NE(out.find("pelvis_rot_vel"), std::string::npos) << out;

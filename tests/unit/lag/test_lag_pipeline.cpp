@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/lag.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
@@ -137,6 +138,28 @@ TEST_F(LagRun, ArraysCarryTheMatricesForTheSink) {
     EXPECT_EQ(v, want) << d.name;
   }
   EXPECT_EQ(out[0].payload["lag_samples"][0][1].get<double>(), 2.0);  // b = a delayed 2 samples
+}
+
+TEST_F(LagRun, Hdf5OutputHoldsTheMatricesNamedInTheRow) {
+  auto c = config({{{"type", "lag_matrix"}, {"channels", {"pelvis_rot_vel", "club_vel"}}}}, 3, 3);
+  c.output.formats.push_back("hdf5");
+  run(c);
+  const auto res = results("lag_matrix");
+  ASSERT_EQ(res.size(), 3u);
+  const auto& p = res.at(2);
+  ASSERT_TRUE(p.contains("arrays")) << p.dump();
+  EXPECT_EQ(p["arrays"]["datasets"], nlohmann::json({"lag", "lag_samples", "correlation"}));
+  const io::ArrayFile file = io::read_h5(dir_ / "out/r" / p["arrays"]["file"].get<std::string>());
+  const auto lag = file.at("lag").values<double>();
+  ASSERT_EQ(lag.size(), 4u);
+  EXPECT_EQ(lag[1], p["lag_s"][0][1].get<double>());
+  EXPECT_EQ(file.at("correlation").values<double>()[2], p["correlation"][1][0].get<double>());
+  bool has_channels = false;
+  for (const auto& [name, v] : file.attrs)
+    if (name == "channels")
+      has_channels = std::get<std::vector<std::string>>(v) ==
+                     std::vector<std::string>{"pelvis_rot_vel", "club_vel"};
+  EXPECT_TRUE(has_channels);
 }
 
 TEST_F(LagRun, KinematicSequenceRunsProximalToDistalOnTheDemoSwings) {

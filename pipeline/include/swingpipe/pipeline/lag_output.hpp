@@ -41,8 +41,10 @@ struct Segment {
 
 nlohmann::json sequence_json(const lag::Sequence& s, const std::vector<Segment>& segments);
 
-/// The three matrices as array-sink datasets (see above).
+/// The three matrices as array-sink datasets (see above), named `prefix` + "lag" etc. (a prefix
+/// "name/" puts them in an HDF5 group).
 std::vector<io::ArrayDataset> lag_matrix_datasets(const lag::Matrix& m,
-                                                  const std::vector<std::string>& channels);
+                                                  const std::vector<std::string>& channels,
+                                                  const std::string& prefix = "");
 
 }  // namespace swingpipe::pipeline
