@@ -2,6 +2,10 @@
 # Compare swingpipe with peer libraries on identical data.
 #
 #   tools/bench-peers.sh dtw [--count N] [--length L] [--band-fraction F] [--repeat R]
+#   tools/bench-peers.sh lag [--count N] [--joints J] [--frames F] [--max-lag M] [--repeat R]
+#
+# lag: see tools/bench/peers_lag.py (the Python suite's per-pair cross-correlation in a thread pool
+# against `swingpipe lag`, on the same .npy files).
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -16,10 +20,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
-[[ $what == dtw ]] || { echo "bench-peers: unknown comparison '$what' (known: dtw)" >&2; exit 2; }
+if [[ $what == lag ]]; then
+  bin=${SWINGPIPE_BIN:-}
+  if [[ -z $bin ]]; then
+    for b in build/tools/swingpipe build*/tools/swingpipe; do [[ -x $b ]] && { bin=$b; break; }; done
+  fi
+  [[ -n $bin && -x $bin ]] || { echo "bench-peers: no swingpipe binary (build it or set SWINGPIPE_BIN)" >&2; exit 2; }
+  venv=.venv-bench
+  if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import numpy, scipy' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet numpy scipy
+  fi
+  mkdir -p out/bench-peers/lag
+  exec "$venv/bin/python" tools/bench/peers_lag.py --bin "$bin" --out out/bench-peers/lag "$@"
+fi
+[[ $what == dtw ]] || { echo "bench-peers: unknown comparison '$what' (known: dtw, lag)" >&2; exit 2; }
 
 count=1000 length=128 fraction=1.0 repeat=3
 while [[ $# -gt 0 ]]; do

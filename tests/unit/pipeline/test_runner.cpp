@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/dtw.hpp"
 #include "swingpipe/kernels/stats.hpp"
@@ -110,6 +111,51 @@ TEST_F(Runner, DtwAllPairsIsSymmetricAndKnnExcludesSelf) {
   EXPECT_EQ(m["matrix"][1][2], ap.at(2)["distances"]["3"]);
 }
 
+TEST_F(Runner, Hdf5OutputWritesPathsAndTheMatrixAndTheRowsNameThem) {
+  auto c =
+      config({{{"type", "dtw"},
+               {"name", "ref"},
+               {"channels", {"club"}},
+               {"reference_id", 3},
+               {"paths", true}},
+              {{"type", "dtw"}, {"name", "ap"}, {"mode", "all_pairs"}, {"channels", {"club"}}}},
+             5, 2);
+  c.output.formats = {"json", "hdf5"};
+  run(c);
+  const auto ref = results("ref");
+  ASSERT_EQ(ref.size(), 5u);
+  for (const auto& [id, p] : ref) {
+    SCOPED_TRACE(id);
+    ASSERT_EQ(p["arrays"]["file"], "arrays/ref/" + std::to_string(id) + ".h5");
+    EXPECT_EQ(p["arrays"]["datasets"], nlohmann::json({"path"}));
+    const auto file = io::read_h5(dir_ / "out/r" / p["arrays"]["file"].get<std::string>());
+    const auto& path = file.at("path");
+    ASSERT_EQ(path.shape, (std::vector<int64_t>{static_cast<int64_t>(p["path"].size()), 2}));
+    const auto v = path.values<int64_t>();
+    for (std::size_t k = 0; k < p["path"].size(); ++k) {
+      ASSERT_EQ(v[2 * k], p["path"][k][0].get<int64_t>());
+      ASSERT_EQ(v[2 * k + 1], p["path"][k][1].get<int64_t>());
+    }
+    EXPECT_EQ(std::get<int64_t>(file.attrs[2].second), id);  // run_id, analysis, recording_id
+    EXPECT_EQ(file.attrs[1].second, io::AttrValue(std::string("ref")));
+  }
+  // The run-wide matrix: the same numbers as the JSON export, ids in selection order.
+  const auto m = nlohmann::json::parse(std::ifstream(dir_ / "out/r/ap.json"));
+  EXPECT_EQ(m["arrays"]["file"], "arrays/ap.h5");
+  const auto file = io::read_h5(dir_ / "out/r/arrays/ap.h5");
+  EXPECT_EQ(file.at("recording_ids").values<int64_t>().size(), 5u);
+  const auto d = file.at("distances").values<double>();
+  ASSERT_EQ(d.size(), 25u);
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 5; ++j) EXPECT_EQ(d[i * 5 + j], m["matrix"][i][j].get<double>());
+}
+
+TEST_F(Runner, WithoutHdf5NoArrayFilesAndPayloadsUnchanged) {
+  run(config({{{"type", "dtw"}, {"channels", {"club"}}, {"reference_id", 1}, {"paths", true}}}, 3));
+  for (const auto& [id, p] : results("dtw")) EXPECT_FALSE(p.contains("arrays")) << id;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/r/arrays"));
+}
+
 TEST_F(Runner, MissingChannelFailsOnlyThatRecordingAndTheRestIsStored) {
   auto c = config({{{"type", "stats"}, {"channels", {"club", "pelvis_rot"}}}}, 4, 4);
   {
@@ -154,23 +200,30 @@ TEST_F(Runner, HooksSeeProgressAndStopAtABatchBoundaryThenTheRunResumes) {
   std::vector<std::pair<int64_t, int64_t>> seen;
   RunHooks hooks;
   hooks.progress = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
-  hooks.stop_requested = [&] { return seen.size() >= 3; };  // after the second batch
-  const auto stopped = run(config({{{"type", "stats"}}}, 7, 3), hooks);
+  hooks.stop_requested = [&] { return seen.size() >= 3; };  // once two batches are committed
+  const auto stopped = run(config({{{"type", "stats"}}}, 13, 3), hooks);
   EXPECT_TRUE(stopped.stopped);
-  EXPECT_EQ(stopped.processed, 6);
-  EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{0, 7}, {3, 7}, {6, 7}}));
-  EXPECT_EQ(results("stats").size(), 6u);
   EXPECT_TRUE(stopped.to_json()["stopped"].get<bool>());
+  // Whole batches only (one may have been in flight when the stop came), never all of them.
+  EXPECT_GE(stopped.processed, 6);
+  EXPECT_LT(stopped.processed, 13);
+  EXPECT_EQ(stopped.processed % 3, 0);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front(), std::make_pair(int64_t{0}, int64_t{13}));
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i].first, seen[i - 1].first + 3);
+  EXPECT_EQ(seen.back().first, stopped.processed);
+  EXPECT_EQ(results("stats").size(), static_cast<std::size_t>(stopped.processed));
   // The same run id again: only the rest is done.
   seen.clear();
   RunHooks watch;
   watch.progress = hooks.progress;
-  const auto resumed = run(config({{{"type", "stats"}}}, 7, 3), watch);
+  const auto resumed = run(config({{{"type", "stats"}}}, 13, 3), watch);
   EXPECT_FALSE(resumed.stopped);
-  EXPECT_EQ(resumed.already_done, 6);
-  EXPECT_EQ(resumed.processed, 1);
-  EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{6, 7}, {7, 7}}));
-  EXPECT_EQ(results("stats").size(), 7u);
+  EXPECT_EQ(resumed.already_done, stopped.processed);
+  EXPECT_EQ(resumed.processed, 13 - stopped.processed);
+  EXPECT_EQ(seen.front().first, stopped.processed);
+  EXPECT_EQ(seen.back(), std::make_pair(int64_t{13}, int64_t{13}));
+  EXPECT_EQ(results("stats").size(), 13u);
 }
 
 TEST_F(Runner, UnknownIdsAndCudaWithoutDeviceAreClearErrors) {
