@@ -91,9 +91,9 @@ ServerConfig parse_server_config(const nlohmann::json& j, const std::string& sou
     read_range(u, "batch_size", c.run_batch_size, 1, 1000000);
     read_range(u, "threads", c.run_threads, 0, 4096);
     c.run_output_formats = u.optional<std::vector<std::string>>("formats", c.run_output_formats);
-    static const std::set<std::string> kFormats{"json", "csv"};
+    static const std::set<std::string> kFormats{"json", "csv", "hdf5"};
     for (const auto& f : c.run_output_formats)
-      if (!kFormats.count(f)) u.fail("formats", "unknown format '" + f + "' (json, csv)");
+      if (!kFormats.count(f)) u.fail("formats", "unknown format '" + f + "' (json, csv, hdf5)");
     u.finish();
   }
   {
