@@ -259,7 +259,7 @@ void Server::Impl::configure_http() {
       body.reserve(static_cast<std::size_t>(announced));
     int64_t received = 0;
     bool too_large = false;
-    const bool ok = reader([&](const char* data, std::size_t n) {
+    auto receive = [&](const char* data, std::size_t n) {
       received += static_cast<int64_t>(n);
       if (received > drain_limit) {  // a chunked body without end: give up on the connection
         too_large = true;
@@ -271,7 +271,16 @@ void Server::Impl::configure_http() {
       }
       body.append(data, n);
       return true;
-    });
+    };
+    if (req.is_multipart_form_data()) {  // read and dropped: uploads are the file's bytes
+      reader([](const httplib::MultipartFormData&) { return true; },
+             [&](const char* data, std::size_t n) { return receive(data, n); });
+      write_error(res, 415, "unsupported_format",
+                  "multipart/form-data is not taken: send the file itself as the body "
+                  "(curl --data-binary @swing.csv) and its name as ?filename=");
+      return;
+    }
+    const bool ok = reader(receive);
     if (too_large || (!ok && res.status == 413)) {
       write_error(
           res, 413, "payload_too_large",

@@ -85,6 +85,8 @@ TEST_F(Robust, MalformedUploadsAreRejectedWhole) {
   expect(c.Post(upload("r.json"), h, "{\"channels\": [\"a\"], \"data\": [[1, \"two\"]]}", "x"), 400,
          "invalid_upload", "JSON with a string value");
   expect(c.Post(upload("e.csv"), h, "", "text/csv"), 400, "invalid_upload", "empty body");
+  httplib::MultipartFormDataItems form{{"file", "time,a\n0,1\n", "f.csv", "text/csv"}};
+  expect(c.Post(upload("form.csv"), h, form), 415, "unsupported_format", "a multipart form");
   expect(c.Post(upload("swing.exe"), h, "MZ", "x"), 415, "unsupported_format", "extension");
   expect(c.Post(upload("noext"), h, "1", "x"), 415, "unsupported_format", "no extension");
   expect(c.Post("/v1/recordings", h, "time,a\n0,1\n", "text/csv"), 400, "missing_parameter",
