@@ -1,0 +1,570 @@
+// The CPU RQA tile engine (rqa_internal.hpp: cpu_lines, cpu_passes).
+//
+// A tile is 64 rows x 64 columns of recurrence bits, R[t] bit u = cell (i0 + t, j0 + u), computed
+// by the SIMD template (rqa_tiles.hpp). Three views of it give every line direction as runs of
+// bits inside 64-bit words (common/rqa_math.hpp's emit_runs):
+//   columns    C = transpose(R): C[u] bit t = (i0 + t, j0 + u)            -> vertical + white
+//   rows       R itself (auto-recurrence: row i of the upper triangle is column i of the lower)
+//   diagonals  D = transpose(rotr(R[t], t)): D[p] bit t = (i0 + t, j0 + (p + t) mod 64); bits
+//              t < 64 - p lie on diagonal j - i = j0 - i0 + p, bits t >= 64 - p on j0 - i0 + p - 64.
+// A run that reaches a tile edge is carried in an O(n) array (per column, row and diagonal) into
+// the next tile of that line; tiles run in anti-diagonal waves (I + J = s), so within a wave every
+// line is in at most one tile and the carries need no locks. Histograms are per thread.
+//
+// Auto-recurrence (symmetric) computes the upper triangle j >= i only. When vertical lines cross
+// the main diagonal (w_vert == 0) a column's run that reaches the diagonal cell is handed to the
+// row of that cell (the lower half of the same column) inside the diagonal tile.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/rqa_math.hpp"
+#include "cpu/rqa_internal.hpp"
+#include "cpu/rqa_tiles.hpp"
+#include "swingpipe/error.hpp"
+
+namespace swingpipe::rqa {
+
+bool cpu_supports(Simd level) {
+  switch (level) {
+    case Simd::best:
+    case Simd::scalar:
+      return true;
+    case Simd::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Simd::avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }
+  return false;
+}
+
+std::string_view to_string(Simd level) {
+  switch (level) {
+    case Simd::best:
+      return "best";
+    case Simd::scalar:
+      return "scalar";
+    case Simd::avx2:
+      return "avx2";
+    case Simd::avx512:
+      return "avx512";
+  }
+  return "?";
+}
+
+namespace cpu {
+namespace {
+
+enum class Level { scalar, avx2, avx512 };
+
+Level resolve_level(Simd simd) {
+  if (simd == Simd::best)
+    simd = cpu_supports(Simd::avx512) ? Simd::avx512
+           : cpu_supports(Simd::avx2) ? Simd::avx2
+                                      : Simd::scalar;
+  if (!cpu_supports(simd))
+    throw InputError("RQA: SIMD level '" + std::string(to_string(simd)) +
+                     "' is not supported by this CPU");
+  return simd == Simd::avx512 ? Level::avx512 : simd == Simd::avx2 ? Level::avx2 : Level::scalar;
+}
+
+template <class T>
+void tile_bits(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, uint64_t* R) {
+  if (l == Level::avx512)
+    tile_bits_avx512(jb, i0, j0, rows, R);
+  else if (l == Level::avx2)
+    tile_bits_avx2(jb, i0, j0, rows, R);
+  else
+    tile_bits_scalar(jb, i0, j0, rows, R);
+}
+
+template <class T>
+T tile_max(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, int cols) {
+  if (l == Level::avx512) return tile_max_avx512(jb, i0, j0, rows, cols);
+  if (l == Level::avx2) return tile_max_avx2(jb, i0, j0, rows, cols);
+  return tile_max_scalar(jb, i0, j0, rows, cols);
+}
+
+template <class T>
+void tile_count(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows,
+                const uint64_t* mask, CountJob<T>& cj) {
+  if (l == Level::avx512)
+    tile_count_avx512(jb, i0, j0, rows, mask, cj);
+  else if (l == Level::avx2)
+    tile_count_avx2(jb, i0, j0, rows, mask, cj);
+  else
+    tile_count_scalar(jb, i0, j0, rows, mask, cj);
+}
+
+/// In-place transpose of a 64 x 64 bit matrix: a[t] bit u <-> a[u] bit t.
+inline void transpose64(uint64_t* a) {
+  uint64_t m = 0x00000000FFFFFFFFull;
+  for (int j = 32; j != 0; j >>= 1, m ^= (m << j)) {
+    for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+      const uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+      a[k] ^= t << j;
+      a[k | j] ^= t;
+    }
+  }
+}
+
+inline uint64_t rotr(uint64_t x, int s) {
+  return s == 0 ? x : (x >> s) | (x << (64 - s));
+}
+
+template <class T>
+TileJob<T> tile_job(const detail::WalkProblem<T>& w) {
+  TileJob<T> jb;
+  jb.x = w.x.base;
+  jb.xs = w.x.stride;
+  jb.y = w.y.base;
+  jb.ys = w.y.stride;
+  jb.dims = w.x.dims;
+  jb.norm = static_cast<int>(w.norm);
+  jb.limit = w.limit;
+  jb.joint = w.joint;
+  if (w.joint) {
+    jb.x2 = w.x2.base;
+    jb.x2s = w.x2.stride;
+    jb.y2 = w.y2.base;
+    jb.y2s = w.y2.stride;
+    jb.dims2 = w.x2.dims;
+    jb.limit2 = w.limit2;
+  }
+  return jb;
+}
+
+int useful_threads(int requested, int64_t tiles) {
+  const int want = requested > 0 ? requested : omp_get_max_threads();
+  // One thread per ~1000 tiles (4M cells, about a millisecond): fewer wakes help small matrices.
+  const int64_t useful = std::max<int64_t>(1, tiles >> 10);
+  return static_cast<int>(std::min<int64_t>(want, useful));
+}
+
+struct Hist {
+  std::vector<int64_t> diag, vert, white;
+  explicit Hist(std::size_t n) : diag(n, 0), vert(n, 0), white(n, 0) {}
+};
+
+template <class T>
+class TileEngine {
+ public:
+  TileEngine(const detail::LineProblem<T>& p, Level level)
+      : w_(p.walk),
+        job_(tile_job(p.walk)),
+        level_(level),
+        nx_(p.walk.x.count),
+        ny_(p.walk.y.count),
+        sym_(p.symmetric),
+        through_(p.symmetric && p.walk.w_vert == 0),
+        vc_(static_cast<std::size_t>(ny_), 0),
+        vwc_(static_cast<std::size_t>(ny_), 0),
+        hc_(sym_ ? static_cast<std::size_t>(nx_) : 0, 0),
+        hwc_(sym_ ? static_cast<std::size_t>(nx_) : 0, 0),
+        dc_(static_cast<std::size_t>(nx_ + ny_), 0) {}
+
+  Histograms run(int threads, const std::function<void(double)>& progress) {
+    const int64_t nbx = (nx_ + 63) / 64, nby = (ny_ + 63) / 64;
+    const int64_t tiles = sym_ ? nbx * (nbx + 1) / 2 : nbx * nby;
+    const int th = useful_threads(threads, tiles);
+    const std::size_t hn = static_cast<std::size_t>(std::max(nx_, ny_) + 1);
+    std::vector<Hist> hists;
+    hists.reserve(static_cast<std::size_t>(th));
+    for (int t = 0; t < th; ++t) hists.emplace_back(hn);
+    std::exception_ptr failed;
+    int64_t done = 0;
+#pragma omp parallel num_threads(th)
+    {
+      Hist& h = hists[static_cast<std::size_t>(omp_get_thread_num())];
+      for (int64_t s = 0; s < nbx + nby - 1; ++s) {
+        const int64_t lo = std::max<int64_t>(0, s - (nby - 1));
+        const int64_t hi = sym_ ? s / 2 : std::min(nbx - 1, s);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t I = lo; I <= hi; ++I) tile(I, s - I, h);
+        if (omp_get_thread_num() == 0 && progress && !failed) {
+          done += hi - lo + 1;
+          try {
+            progress(static_cast<double>(done) / static_cast<double>(tiles));
+          } catch (...) {
+            failed = std::current_exception();
+          }
+        }
+      }
+    }
+    if (failed) std::rethrow_exception(failed);
+    flush(hists[0]);
+    return merge(hists);
+  }
+
+ private:
+  void tile(int64_t I, int64_t J, Hist& h) {
+    const int64_t i0 = I * 64, j0 = J * 64;
+    const int rows = static_cast<int>(std::min<int64_t>(64, nx_ - i0));
+    const int cols = static_cast<int>(std::min<int64_t>(64, ny_ - j0));
+    const bool diag_tile = sym_ && I == J;
+    alignas(64) uint64_t R[64], C[64];
+    tile_bits(level_, job_, i0, j0, rows, R);
+    const uint64_t colmask = detail::low_bits(cols);
+    for (int t = 0; t < 64; ++t) {
+      R[t] &= colmask;
+      if (diag_tile) R[t] &= ~detail::low_bits(t);
+      C[t] = R[t];
+    }
+    auto vert = [&h](uint32_t len) { ++h.vert[len]; };
+    auto white = [&h](uint32_t len) { ++h.white[len]; };
+    auto diag = [&h](uint32_t len) { ++h.diag[len]; };
+
+    // Columns: vertical and white lines (the upper part of each column when symmetric).
+    transpose64(C);
+    uint32_t tb[64], tw[64];
+    for (int u = 0; u < cols; ++u) {
+      const int64_t j = j0 + u;
+      uint64_t vm;
+      bool keep;
+      if (!sym_) {
+        vm = detail::column_valid(nx_, w_.w_vert, i0, j);
+        keep = (detail::column_valid(nx_, w_.w_vert, i0 + 64, j) & 1) != 0;
+      } else if (through_) {
+        vm = detail::bit_range(0, j + 1 - i0);  // rows <= j
+        keep = true;
+      } else {
+        const int64_t last = j - w_.w_vert;  // last row of the upper part
+        vm = detail::bit_range(0, last + 1 - i0);
+        keep = i0 + 64 <= last;
+      }
+      if (!vm) continue;
+      const uint64_t b = C[u] & vm, wb = ~C[u] & vm;
+      if (through_ && diag_tile) {  // the column's upper part ends at its diagonal cell (row u)
+        tb[u] = detail::emit_runs(b, u, vc_[j], true, vert);
+        tw[u] = detail::emit_runs(wb, u, vwc_[j], true, white);
+        vc_[j] = vwc_[j] = 0;
+      } else {
+        vc_[j] = detail::emit_runs(b, 63, vc_[j], keep, vert);
+        vwc_[j] = detail::emit_runs(wb, 63, vwc_[j], keep, white);
+      }
+    }
+
+    // Rows (symmetric): row i of the upper triangle is the lower part of column i.
+    if (sym_) {
+      const bool keep = j0 + 64 < ny_;
+      for (int t = 0; t < rows; ++t) {
+        const int64_t i = i0 + t;
+        const uint64_t rm = detail::bit_range(i + w_.w_vert - j0, ny_ - j0);
+        if (!rm) continue;
+        const uint64_t b = R[t] & rm, wb = ~R[t] & rm;
+        if (through_ && diag_tile) {  // starts at the diagonal cell, joined to the column's run
+          const uint32_t cb = tb[t] > 0 ? tb[t] - 1 : 0, cw = tw[t] > 0 ? tw[t] - 1 : 0;
+          hc_[i] = detail::emit_runs(b >> t, 63 - t, cb, keep, vert);
+          hwc_[i] = detail::emit_runs(wb >> t, 63 - t, cw, keep, white);
+        } else {
+          hc_[i] = detail::emit_runs(b, 63, hc_[i], keep, vert);
+          hwc_[i] = detail::emit_runs(wb, 63, hwc_[i], keep, white);
+        }
+      }
+    }
+
+    // Diagonals.
+    for (int t = 0; t < 64; ++t) C[t] = rotr(R[t], t);
+    transpose64(C);
+    const int64_t base = j0 - i0;
+    for (int p = 0; p < 64; ++p) {
+      const int64_t d_low = base + p;
+      if (diagonal_ok(d_low)) {
+        const bool keep = i0 + 64 - p < nx_ && j0 + 64 < ny_;
+        uint32_t& c = dc_[static_cast<std::size_t>(d_low + nx_ - 1)];
+        c = detail::emit_runs(C[p] & detail::low_bits(64 - p), 63 - p, c, keep, diag);
+      }
+      if (p == 0) continue;
+      const int64_t d_high = base + p - 64;
+      if (diagonal_ok(d_high)) {
+        const bool keep = i0 + 64 < nx_ && j0 + p < ny_;
+        uint32_t& c = dc_[static_cast<std::size_t>(d_high + nx_ - 1)];
+        c = detail::emit_runs(C[p] >> (64 - p), p - 1, c, keep, diag);
+      }
+    }
+  }
+
+  bool diagonal_ok(int64_t d) const {
+    if (d <= -nx_ || d >= ny_) return false;
+    if (sym_) return d >= std::max<int64_t>(w_.w_diag, 1);
+    return (d < 0 ? -d : d) >= w_.w_diag;
+  }
+
+  void flush(Hist& h) {
+    for (uint32_t c : vc_) ++h.vert[c];
+    for (uint32_t c : vwc_) ++h.white[c];
+    for (uint32_t c : hc_) ++h.vert[c];
+    for (uint32_t c : hwc_) ++h.white[c];
+    for (uint32_t c : dc_) ++h.diag[c];
+  }
+
+  Histograms merge(const std::vector<Hist>& hists) const {
+    const std::size_t n = hists[0].vert.size();
+    std::vector<int64_t> d(n, 0), v(n, 0), wh(n, 0);
+    for (const Hist& h : hists)
+      for (std::size_t l = 1; l < n; ++l) {
+        d[l] += h.diag[l];
+        v[l] += h.vert[l];
+        wh[l] += h.white[l];
+      }
+    detail::LineProblem<T> p{w_, sym_};
+    const detail::DiagonalPlan plan = detail::diagonal_plan(p);
+    for (auto& x : d) x *= plan.weight;
+    if (plan.main_line > 0) d[static_cast<std::size_t>(plan.main_line)] += 1;
+    d[0] = v[0] = wh[0] = 0;
+    auto trim = [](std::vector<int64_t>& x) {
+      while (!x.empty() && x.back() == 0) x.pop_back();
+    };
+    trim(d);
+    trim(v);
+    trim(wh);
+    return {std::move(d), std::move(v), std::move(wh)};
+  }
+
+  detail::WalkProblem<T> w_;
+  TileJob<T> job_;
+  Level level_;
+  int64_t nx_, ny_;
+  bool sym_, through_;
+  std::vector<uint32_t> vc_, vwc_, hc_, hwc_, dc_;
+};
+
+}  // namespace
+}  // namespace cpu
+
+namespace detail {
+
+void validate_options(const Options& opt) {
+  opt.threshold.validate();
+  if (opt.threshold_b) opt.threshold_b->validate();
+  if (opt.theiler && *opt.theiler < 0)
+    throw InputError("RQA: the Theiler window must be >= 0, got " + std::to_string(*opt.theiler));
+  if (opt.l_min < 1) throw InputError("RQA: l_min must be >= 1, got " + std::to_string(opt.l_min));
+  if (opt.v_min < 1) throw InputError("RQA: v_min must be >= 1, got " + std::to_string(opt.v_min));
+}
+
+template <class T>
+Histograms cpu_lines(const LineProblem<T>& p, Simd simd, int threads,
+                     const std::function<void(double)>& progress) {
+  cpu::TileEngine<T> engine(p, cpu::resolve_level(simd));
+  return engine.run(threads, progress);
+}
+
+template <class T>
+RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
+  RegionPasses<T> passes;
+  const cpu::Level level = cpu::resolve_level(simd);
+  WalkProblem<T> w;
+  w.x = region.x;
+  w.y = region.y;
+  w.norm = region.norm;
+  const cpu::TileJob<T> job = cpu::tile_job(w);
+  const int64_t nx = region.x.count, ny = region.y.count;
+  const int64_t nbx = (nx + 63) / 64, nby = (ny + 63) / 64;
+  const int th = cpu::useful_threads(threads, region.symmetric ? nbx * (nbx + 1) / 2 : nbx * nby);
+  const bool sym = region.symmetric;
+  passes.max_value = [=]() {
+    T best = T(0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(th) reduction(max : best)
+    for (int64_t I = 0; I < nbx; ++I)
+      for (int64_t J = sym ? I : 0; J < nby; ++J) {
+        const int64_t i0 = I * 64, j0 = J * 64;
+        const T m = cpu::tile_max(level, job, i0, j0, static_cast<int>(std::min<int64_t>(64, nx - i0)),
+                                  static_cast<int>(std::min<int64_t>(64, ny - j0)));
+        best = best < m ? m : best;
+      }
+    return best;
+  };
+  const Region<T> r = region;
+  passes.count = [=](T lo, T hi, int shift, int bins, int64_t& below, std::vector<int64_t>& hist) {
+    hist.assign(static_cast<std::size_t>(bins), 0);
+    below = 0;
+    std::vector<std::vector<int64_t>> hs(static_cast<std::size_t>(th));
+    std::vector<int64_t> belows(static_cast<std::size_t>(th), 0);
+#pragma omp parallel num_threads(th)
+    {
+      std::vector<int64_t>& h = hs[static_cast<std::size_t>(omp_get_thread_num())];
+      h.assign(static_cast<std::size_t>(bins), 0);
+      cpu::CountJob<T> cj;
+      cj.lo = lo;
+      cj.hi = hi;
+      cj.shift = shift;
+      cj.weight = sym ? 2 : 1;
+      cj.hist = h.data();
+      uint64_t mask[64];
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t I = 0; I < nbx; ++I)
+        for (int64_t J = sym ? I : 0; J < nby; ++J) {
+          const int64_t i0 = I * 64, j0 = J * 64;
+          const int rows = static_cast<int>(std::min<int64_t>(64, nx - i0));
+          for (int t = 0; t < 64; ++t) {
+            const int64_t i = i0 + t;
+            if (t >= rows) {
+              mask[t] = 0;
+            } else if (sym) {  // strictly upper cells, outside the band unless all
+              const int64_t first = i + (r.all ? 1 : std::max<int64_t>(1, r.w));
+              mask[t] = bit_range(first - j0, ny - j0);
+            } else {
+              mask[t] = bit_range(-j0, ny - j0);
+              if (!r.all && r.w > 0) mask[t] &= ~bit_range(i - r.w + 1 - j0, i + r.w - j0);
+            }
+          }
+          cpu::tile_count(level, job, i0, j0, rows, mask, cj);
+        }
+      belows[static_cast<std::size_t>(omp_get_thread_num())] = cj.below;
+    }
+    for (int t = 0; t < th; ++t) {
+      below += belows[static_cast<std::size_t>(t)];
+      for (int b = 0; b < bins; ++b)
+        hist[static_cast<std::size_t>(b)] += hs[static_cast<std::size_t>(t)][static_cast<std::size_t>(b)];
+    }
+  };
+  return passes;
+}
+
+// ---- exact thresholds ----------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+struct Bits;
+template <>
+struct Bits<float> {
+  using U = uint32_t;
+};
+template <>
+struct Bits<double> {
+  using U = uint64_t;
+};
+
+template <class T>
+typename Bits<T>::U to_bits(T v) {
+  typename Bits<T>::U u;
+  std::memcpy(&u, &v, sizeof u);
+  return u;
+}
+template <class T>
+T from_bits(typename Bits<T>::U u) {
+  T v;
+  std::memcpy(&v, &u, sizeof v);
+  return v;
+}
+
+/// Bit pattern of the k-th smallest value (1-based, weighted as the passes count) of a region.
+template <class T>
+typename Bits<T>::U kth_bits(const Region<T>& region, int64_t k, const RegionPasses<T>& passes) {
+  using U = typename Bits<T>::U;
+  const U top = to_bits(std::numeric_limits<T>::infinity());
+  U lo = 0, hi = top;
+  bool sure = true;
+  // Estimate: the same rank in a fixed-seed sample of the region's cells, widened by 6 sigma.
+  constexpr int64_t kSample = 1 << 16;
+  if (region.cells > 8 * kSample) {
+    std::mt19937_64 rng(0x5eed5eedULL);
+    std::uniform_int_distribution<int64_t> di(0, region.x.count - 1), dj(0, region.y.count - 1);
+    std::vector<T> sample;
+    sample.reserve(kSample);
+    for (int64_t tries = 0; static_cast<int64_t>(sample.size()) < kSample && tries < 64 * kSample;
+         ++tries) {
+      const int64_t i = di(rng), j = dj(rng);
+      if (!region.all && std::abs(i - j) < region.w) continue;
+      sample.push_back(cell_value(region.norm, region.x.base, region.x.stride, i, region.y.base,
+                                  region.y.stride, j, region.x.dims));
+    }
+    if (sample.size() >= 1024) {
+      std::sort(sample.begin(), sample.end());
+      const auto S = static_cast<double>(sample.size());
+      const double p = static_cast<double>(k) / static_cast<double>(region.cells);
+      const double r = p * S, h = 6 * std::sqrt(S * p * (1 - p)) + 4;
+      const auto lo_i = static_cast<int64_t>(std::floor(r - h)) - 1;
+      const auto hi_i = static_cast<int64_t>(std::ceil(r + h)) - 1;
+      lo = lo_i < 0 ? U{0} : to_bits(sample[static_cast<std::size_t>(lo_i)]);
+      hi = hi_i >= static_cast<int64_t>(sample.size()) ? top
+                                                        : to_bits(sample[static_cast<std::size_t>(hi_i)]);
+      sure = false;
+    }
+  }
+  std::vector<int64_t> hist;
+  for (;;) {
+    if (sure && lo == hi) return lo;
+    int shift = 0;
+    while (((hi - lo) >> shift) >= static_cast<U>(passes.bins)) ++shift;
+    const int bins = static_cast<int>((hi - lo) >> shift) + 1;
+    int64_t below = 0;
+    passes.count(from_bits<T>(lo), from_bits<T>(hi), shift, bins, below, hist);
+    // The main diagonal's zeros (symmetric regions that count it) are not in the passes.
+    if (region.zeros > 0) {
+      if (lo > 0)
+        below += region.zeros;
+      else
+        hist[0] += region.zeros;
+    }
+    int64_t inside = 0;
+    for (int b = 0; b < bins; ++b) inside += hist[static_cast<std::size_t>(b)];
+    if (k <= below) {  // below the estimate (never after the first pass)
+      hi = lo - 1;
+      lo = 0;
+      sure = true;
+      continue;
+    }
+    if (k > below + inside) {
+      lo = hi + 1;
+      hi = top;
+      sure = true;
+      continue;
+    }
+    int64_t acc = below;
+    int b = 0;
+    while (acc + hist[static_cast<std::size_t>(b)] < k) acc += hist[static_cast<std::size_t>(b++)];
+    lo = lo + (static_cast<U>(b) << shift);
+    const U width = (U{1} << shift) - 1;
+    hi = std::min<U>(hi, lo + width);
+    sure = true;
+  }
+}
+
+}  // namespace
+
+template <class T>
+double resolve_on(const Region<T>& region, const Threshold& th, const RegionPasses<T>& passes) {
+  const bool euclid = region.norm == NormCode::euclidean;
+  switch (th.kind) {
+    case Threshold::Kind::absolute:
+      return th.value;
+    case Threshold::Kind::fraction: {
+      if (region.x.count == 0 || region.y.count == 0) return 0;
+      const T m = passes.max_value();
+      const T dmax = euclid ? std::sqrt(m) : m;
+      return th.value * static_cast<double>(dmax);
+    }
+    case Threshold::Kind::rate: {
+      if (region.cells == 0) return 0;
+      const int64_t k = rate_rank(th.value, region.cells);
+      const T q = from_bits<T>(kth_bits(region, k, passes));
+      const T d = euclid ? std::sqrt(q) : q;
+      return static_cast<double>(std::nextafter(d, std::numeric_limits<T>::infinity()));
+    }
+  }
+  return 0;
+}
+
+#define SP_INSTANTIATE(T)                                                                   \
+  template Histograms cpu_lines<T>(const LineProblem<T>&, Simd, int,                        \
+                                   const std::function<void(double)>&);                     \
+  template RegionPasses<T> cpu_passes<T>(const Region<T>&, Simd, int);                      \
+  template double resolve_on<T>(const Region<T>&, const Threshold&, const RegionPasses<T>&);
+SP_INSTANTIATE(float)
+SP_INSTANTIATE(double)
+#undef SP_INSTANTIATE
+
+}  // namespace detail
+}  // namespace swingpipe::rqa

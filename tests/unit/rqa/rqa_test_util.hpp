@@ -1,0 +1,95 @@
+#pragma once
+// Helpers for the RQA tests: random trajectories, readable comparisons of results.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "swingpipe/kernels/rqa.hpp"
+#include "test_support.hpp"
+
+namespace swingpipe::rqa::test_util {
+
+/// n points of `dims` coordinates, uniform in [-1, 1), or small integers (many exact ties) when
+/// `ties`.
+template <class T>
+Points<T> random_points(std::mt19937_64& rng, int64_t n, int dims, bool ties = false) {
+  Points<T> p;
+  p.count = n;
+  p.dims = dims;
+  p.values = test::random_values<T>(rng, static_cast<std::size_t>(n * dims));
+  if (ties) {
+    std::uniform_int_distribution<int> small(-3, 3);
+    for (T& v : p.values) v = static_cast<T>(small(rng));
+  }
+  return p;
+}
+
+/// A random walk (smooth enough for long lines) of n points.
+template <class T>
+Points<T> random_walk(std::mt19937_64& rng, int64_t n, int dims) {
+  Points<T> p;
+  p.count = n;
+  p.dims = dims;
+  p.values.resize(static_cast<std::size_t>(n * dims));
+  std::normal_distribution<double> g(0, 1);
+  for (int d = 0; d < dims; ++d) {
+    double v = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      v += 0.1 * g(rng);
+      p.values[static_cast<std::size_t>(d * n + i)] = static_cast<T>(v);
+    }
+  }
+  return p;
+}
+
+inline std::string show(const std::vector<int64_t>& h) {
+  std::ostringstream o;
+  o << "[";
+  for (std::size_t l = 0; l < h.size(); ++l)
+    if (h[l]) o << " " << l << ":" << h[l];
+  o << " ] (size " << h.size() << ")";
+  return o.str();
+}
+
+inline bool same_number(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+/// Every measure, histogram and threshold equal exactly.
+inline ::testing::AssertionResult same_result(const Result& got, const Result& want) {
+  auto fail = [&](const std::string& what) {
+    return ::testing::AssertionFailure() << what;
+  };
+  if (got.epsilon != want.epsilon)
+    return fail("epsilon " + std::to_string(got.epsilon) + " != " + std::to_string(want.epsilon));
+  if (got.epsilon_b != want.epsilon_b) return fail("epsilon_b differs");
+  if (got.histograms.diagonal != want.histograms.diagonal)
+    return fail("diagonal " + show(got.histograms.diagonal) + " != " +
+                show(want.histograms.diagonal));
+  if (got.histograms.vertical != want.histograms.vertical)
+    return fail("vertical " + show(got.histograms.vertical) + " != " +
+                show(want.histograms.vertical));
+  if (got.histograms.white_vertical != want.histograms.white_vertical)
+    return fail("white " + show(got.histograms.white_vertical) + " != " +
+                show(want.histograms.white_vertical));
+  const Measures &a = got.measures, &b = want.measures;
+  if (a.recurrences != b.recurrences || a.cells != b.cells)
+    return fail("recurrences/cells " + std::to_string(a.recurrences) + "/" +
+                std::to_string(a.cells) + " != " + std::to_string(b.recurrences) + "/" +
+                std::to_string(b.cells));
+  const double ga[] = {a.rr, a.det, a.l, a.entr, a.lam, a.tt};
+  const double wa[] = {b.rr, b.det, b.l, b.entr, b.lam, b.tt};
+  const char* names[] = {"RR", "DET", "L", "ENTR", "LAM", "TT"};
+  for (int k = 0; k < 6; ++k)
+    if (!same_number(ga[k], wa[k]))
+      return fail(std::string(names[k]) + " " + std::to_string(ga[k]) + " != " +
+                  std::to_string(wa[k]));
+  if (a.lmax != b.lmax || a.vmax != b.vmax) return fail("Lmax/Vmax differ");
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace swingpipe::rqa::test_util
