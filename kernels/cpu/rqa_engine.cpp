@@ -78,13 +78,14 @@ Level resolve_level(Simd simd) {
 }
 
 template <class T>
-void tile_bits(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, uint64_t* R) {
+void tile_views(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, int cols,
+                bool lower_clear, TileViews& v) {
   if (l == Level::avx512)
-    tile_bits_avx512(jb, i0, j0, rows, R);
+    tile_views_avx512(jb, i0, j0, rows, cols, lower_clear, v);
   else if (l == Level::avx2)
-    tile_bits_avx2(jb, i0, j0, rows, R);
+    tile_views_avx2(jb, i0, j0, rows, cols, lower_clear, v);
   else
-    tile_bits_scalar(jb, i0, j0, rows, R);
+    tile_views_scalar(jb, i0, j0, rows, cols, lower_clear, v);
 }
 
 template <class T>
@@ -103,22 +104,6 @@ void tile_count(Level l, const TileJob<T>& jb, int64_t i0, int64_t j0, int rows,
     tile_count_avx2(jb, i0, j0, rows, mask, cj);
   else
     tile_count_scalar(jb, i0, j0, rows, mask, cj);
-}
-
-/// In-place transpose of a 64 x 64 bit matrix: a[t] bit u <-> a[u] bit t.
-inline void transpose64(uint64_t* a) {
-  uint64_t m = 0x00000000FFFFFFFFull;
-  for (int j = 32; j != 0; j >>= 1, m ^= (m << j)) {
-    for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-      const uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
-      a[k] ^= t << j;
-      a[k | j] ^= t;
-    }
-  }
-}
-
-inline uint64_t rotr(uint64_t x, int s) {
-  return s == 0 ? x : (x >> s) | (x << (64 - s));
 }
 
 template <class T>
@@ -211,20 +196,16 @@ class TileEngine {
     const int rows = static_cast<int>(std::min<int64_t>(64, nx_ - i0));
     const int cols = static_cast<int>(std::min<int64_t>(64, ny_ - j0));
     const bool diag_tile = sym_ && I == J;
-    alignas(64) uint64_t R[64], C[64];
-    tile_bits(level_, job_, i0, j0, rows, R);
-    const uint64_t colmask = detail::low_bits(cols);
-    for (int t = 0; t < 64; ++t) {
-      R[t] &= colmask;
-      if (diag_tile) R[t] &= ~detail::low_bits(t);
-      C[t] = R[t];
-    }
+    TileViews views;
+    tile_views(level_, job_, i0, j0, rows, cols, diag_tile, views);
+    const uint64_t* R = views.R;
+    const uint64_t* C = views.C;
+    const uint64_t* D = views.D;
     auto vert = [&h](uint32_t len) { ++h.vert[len]; };
     auto white = [&h](uint32_t len) { ++h.white[len]; };
     auto diag = [&h](uint32_t len) { ++h.diag[len]; };
 
     // Columns: vertical and white lines (the upper part of each column when symmetric).
-    transpose64(C);
     uint32_t tb[64], tw[64];
     for (int u = 0; u < cols; ++u) {
       const int64_t j = j0 + u;
@@ -273,22 +254,20 @@ class TileEngine {
     }
 
     // Diagonals.
-    for (int t = 0; t < 64; ++t) C[t] = rotr(R[t], t);
-    transpose64(C);
     const int64_t base = j0 - i0;
     for (int p = 0; p < 64; ++p) {
       const int64_t d_low = base + p;
       if (diagonal_ok(d_low)) {
         const bool keep = i0 + 64 - p < nx_ && j0 + 64 < ny_;
         uint32_t& c = dc_[static_cast<std::size_t>(d_low + nx_ - 1)];
-        c = detail::emit_runs(C[p] & detail::low_bits(64 - p), 63 - p, c, keep, diag);
+        c = detail::emit_runs(D[p] & detail::low_bits(64 - p), 63 - p, c, keep, diag);
       }
       if (p == 0) continue;
       const int64_t d_high = base + p - 64;
       if (diagonal_ok(d_high)) {
         const bool keep = i0 + 64 < nx_ && j0 + p < ny_;
         uint32_t& c = dc_[static_cast<std::size_t>(d_high + nx_ - 1)];
-        c = detail::emit_runs(C[p] >> (64 - p), p - 1, c, keep, diag);
+        c = detail::emit_runs(D[p] >> (64 - p), p - 1, c, keep, diag);
       }
     }
   }
@@ -385,34 +364,35 @@ RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
     return best;
   };
   const Region<T> r = region;
-  passes.count = [=](T lo, T hi, int shift, int bins, int64_t& below, std::vector<int64_t>& hist) {
-    hist.assign(static_cast<std::size_t>(bins), 0);
-    below = 0;
-    std::vector<std::vector<int64_t>> hs(static_cast<std::size_t>(th));
-    std::vector<int64_t> belows(static_cast<std::size_t>(th), 0);
+  // One sweep over the region's off-diagonal cells: per-thread CountJobs, set up by `init`.
+  auto sweep = [=](const std::function<void(cpu::CountJob<T>&, int thread)>& init,
+                   std::vector<cpu::CountJob<T>>& jobs) {
+    jobs.assign(static_cast<std::size_t>(th), cpu::CountJob<T>{});
 #pragma omp parallel num_threads(th)
     {
-      std::vector<int64_t>& h = hs[static_cast<std::size_t>(omp_get_thread_num())];
-      h.assign(static_cast<std::size_t>(bins), 0);
-      cpu::CountJob<T> cj;
-      cj.lo = lo;
-      cj.hi = hi;
-      cj.shift = shift;
+      const int tid = omp_get_thread_num();
+      cpu::CountJob<T>& cj = jobs[static_cast<std::size_t>(tid)];
+      init(cj, tid);
       cj.weight = sym ? 2 : 1;
-      cj.hist = h.data();
       uint64_t mask[64];
 #pragma omp for schedule(dynamic, 1)
       for (int64_t I = 0; I < nbx; ++I)
         for (int64_t J = sym ? I : 0; J < nby; ++J) {
           const int64_t i0 = I * 64, j0 = J * 64;
           const int rows = static_cast<int>(std::min<int64_t>(64, nx - i0));
+          const int64_t gap = r.all ? 1 : std::max<int64_t>(1, r.w);  // least |j - i| counted
+          const bool inside = rows == 64 && j0 + 64 <= ny &&
+                              (sym ? j0 - (i0 + 63) >= gap
+                                   : (r.all || r.w == 0 || j0 - (i0 + 63) >= r.w ||
+                                      i0 - (j0 + 63) >= r.w));
           for (int t = 0; t < 64; ++t) {
             const int64_t i = i0 + t;
-            if (t >= rows) {
+            if (inside) {
+              mask[t] = ~uint64_t{0};
+            } else if (t >= rows) {
               mask[t] = 0;
             } else if (sym) {  // strictly upper cells, outside the band unless all
-              const int64_t first = i + (r.all ? 1 : std::max<int64_t>(1, r.w));
-              mask[t] = bit_range(first - j0, ny - j0);
+              mask[t] = bit_range(i + gap - j0, ny - j0);
             } else {
               mask[t] = bit_range(-j0, ny - j0);
               if (!r.all && r.w > 0) mask[t] &= ~bit_range(i - r.w + 1 - j0, i + r.w - j0);
@@ -420,13 +400,56 @@ RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
           }
           cpu::tile_count(level, job, i0, j0, rows, mask, cj);
         }
-      belows[static_cast<std::size_t>(omp_get_thread_num())] = cj.below;
     }
+  };
+  passes.count = [=](T lo, T hi, int shift, int bins, int64_t& below, std::vector<int64_t>& hist) {
+    std::vector<std::vector<int64_t>> hs(static_cast<std::size_t>(th));
+    std::vector<cpu::CountJob<T>> jobs;
+    sweep(
+        [&](cpu::CountJob<T>& cj, int tid) {
+          auto& h = hs[static_cast<std::size_t>(tid)];
+          h.assign(static_cast<std::size_t>(bins), 0);
+          cj.lo = lo;
+          cj.hi = hi;
+          cj.shift = shift;
+          cj.hist = h.data();
+        },
+        jobs);
+    hist.assign(static_cast<std::size_t>(bins), 0);
+    below = 0;
     for (int t = 0; t < th; ++t) {
-      below += belows[static_cast<std::size_t>(t)];
-      for (int b = 0; b < bins; ++b)
-        hist[static_cast<std::size_t>(b)] += hs[static_cast<std::size_t>(t)][static_cast<std::size_t>(b)];
+      below += jobs[static_cast<std::size_t>(t)].below;
+      const auto& h = hs[static_cast<std::size_t>(t)];
+      for (std::size_t b = 0; b < h.size(); ++b) hist[b] += h[b];
     }
+  };
+  passes.collect = [=](T lo, T hi) {
+    // The caller knows how many values fall in [lo, hi] (a bin of the last count): size for it.
+    std::vector<std::vector<T>> outs(static_cast<std::size_t>(th));
+    std::vector<cpu::CountJob<T>> jobs;
+    int64_t capacity = 1 << 12;
+    for (;;) {
+      sweep(
+          [&](cpu::CountJob<T>& cj, int tid) {
+            auto& o = outs[static_cast<std::size_t>(tid)];
+            o.resize(static_cast<std::size_t>(capacity));
+            cj.lo = lo;
+            cj.hi = hi;
+            cj.out = o.data();
+            cj.out_capacity = capacity;
+          },
+          jobs);
+      int64_t most = 0;
+      for (const auto& cj : jobs) most = std::max(most, cj.out_size);
+      if (most <= capacity) break;
+      capacity = most;  // a thread found more than it could store: once more with room for all
+    }
+    std::vector<T> all;
+    for (int t = 0; t < th; ++t) {
+      const auto& o = outs[static_cast<std::size_t>(t)];
+      all.insert(all.end(), o.begin(), o.begin() + jobs[static_cast<std::size_t>(t)].out_size);
+    }
+    return all;
   };
   return passes;
 }
@@ -494,6 +517,7 @@ typename Bits<T>::U kth_bits(const Region<T>& region, int64_t k, const RegionPas
     }
   }
   std::vector<int64_t> hist;
+  constexpr int64_t kCollect = int64_t{1} << 22;
   for (;;) {
     if (sure && lo == hi) return lo;
     int shift = 0;
@@ -529,6 +553,16 @@ typename Bits<T>::U kth_bits(const Region<T>& region, int64_t k, const RegionPas
     const U width = (U{1} << shift) - 1;
     hi = std::min<U>(hi, lo + width);
     sure = true;
+    // Few values left in the bin: fetch them and pick the k-th directly (one pass, not several).
+    if (lo < hi && hist[static_cast<std::size_t>(b)] <= kCollect) {
+      std::vector<T> vals = passes.collect(from_bits<T>(lo), from_bits<T>(hi));
+      if (lo == 0) vals.insert(vals.end(), static_cast<std::size_t>(region.zeros), T(0));
+      const auto at = static_cast<std::size_t>(k - acc - 1);
+      if (at < vals.size()) {
+        std::nth_element(vals.begin(), vals.begin() + static_cast<std::ptrdiff_t>(at), vals.end());
+        return to_bits(vals[at]);
+      }
+    }
   }
 }
 

@@ -70,6 +70,8 @@ struct RegionPasses {
   /// below = values < lo, hist[(bits(v) - bits(lo)) >> shift] = values in [lo, hi], `bins` entries.
   std::function<void(T lo, T hi, int shift, int bins, int64_t& below, std::vector<int64_t>& hist)>
       count;
+  /// The values in [lo, hi] of the same cells, each as often as its weight, in any order.
+  std::function<std::vector<T>(T lo, T hi)> collect;
   int bins = 1 << 16;
 };
 

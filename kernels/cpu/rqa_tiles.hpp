@@ -34,7 +34,8 @@ struct TileJob {
 };
 
 /// Counting pass of the quantile search: values below `lo` are counted (times weight), values in
-/// [lo, hi] land in hist[(bits(value) - bits(lo)) >> shift] (times weight).
+/// [lo, hi] land in hist[(bits(value) - bits(lo)) >> shift] (times weight), or, when `out` is
+/// set, are appended to it (weight times each).
 template <class T>
 struct CountJob {
   T lo = 0, hi = 0;
@@ -42,16 +43,33 @@ struct CountJob {
   int64_t weight = 1;
   int64_t below = 0;
   int64_t* hist = nullptr;
+  T* out = nullptr;
+  int64_t out_size = 0;      ///< values appended so far
+  int64_t out_capacity = 0;  ///< room in out (values past it are counted, not stored)
 };
 
-// R[t] for t < rows: bit u = cell (i0 + t, j0 + u) recurrent (all 64 columns; the caller masks
-// columns past the matrix). R[t] = 0 for t >= rows.
-void tile_bits_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
-void tile_bits_scalar(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
-void tile_bits_avx2(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
-void tile_bits_avx2(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
-void tile_bits_avx512(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
-void tile_bits_avx512(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, uint64_t* R);
+/// The three views of a tile the engine reads runs from: R[t] bit u = cell (i0 + t, j0 + u) is
+/// recurrent (rows t >= `rows` and columns u >= `cols` clear, and, for a diagonal tile of a
+/// symmetric matrix, the cells below the diagonal u < t); C = R transposed (C[u] bit t = R[t]
+/// bit u); D = the transpose of R[t] rotated right by t (D[p] bit t = R[t] bit (p + t) mod 64).
+struct TileViews {
+  alignas(64) uint64_t R[64];
+  alignas(64) uint64_t C[64];
+  alignas(64) uint64_t D[64];
+};
+
+void tile_views_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols,
+                       bool lower_clear, TileViews& v);
+void tile_views_scalar(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, int cols,
+                       bool lower_clear, TileViews& v);
+void tile_views_avx2(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols,
+                     bool lower_clear, TileViews& v);
+void tile_views_avx2(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, int cols,
+                     bool lower_clear, TileViews& v);
+void tile_views_avx512(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols,
+                       bool lower_clear, TileViews& v);
+void tile_views_avx512(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, int cols,
+                       bool lower_clear, TileViews& v);
 
 // The largest value over rows t < rows and the first `cols` columns (group 1 only).
 float tile_max_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols);
@@ -244,6 +262,68 @@ void tile_bits_impl(const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, uint
     tile_bits_norm<T, W, 2>(jb, i0, j0, rows, R);
 }
 
+typedef uint64_t Words8 __attribute__((vector_size(64)));
+
+/// In-place transpose of a 64 x 64 bit matrix held as 8 vectors of 8 words: the classic block
+/// swap (bit blocks of width j between words j apart), words 8 apart as whole vectors, closer
+/// ones through a lane shuffle.
+inline void transpose_words(Words8* r) {
+  const Words8 m32 = Words8{} + 0x00000000FFFFFFFFull;
+  for (int q = 0; q < 4; ++q) {
+    const Words8 t = ((r[q] >> 32) ^ r[q + 4]) & m32;
+    r[q] ^= t << 32;
+    r[q + 4] ^= t;
+  }
+  const Words8 m16 = Words8{} + 0x0000FFFF0000FFFFull;
+  const int pairs16[4] = {0, 1, 4, 5};
+  for (int q : pairs16) {
+    const Words8 t = ((r[q] >> 16) ^ r[q + 2]) & m16;
+    r[q] ^= t << 16;
+    r[q + 2] ^= t;
+  }
+  const Words8 m8 = Words8{} + 0x00FF00FF00FF00FFull;
+  for (int q = 0; q < 8; q += 2) {
+    const Words8 t = ((r[q] >> 8) ^ r[q + 1]) & m8;
+    r[q] ^= t << 8;
+    r[q + 1] ^= t;
+  }
+  auto inner = [r](int j, uint64_t mask, Words8 partner, Words8 low) {
+    const Words8 m = Words8{} + mask;
+    for (int q = 0; q < 8; ++q) {
+      const Words8 b = __builtin_shuffle(r[q], partner);
+      const Words8 tl = ((r[q] >> j) ^ b) & m;  // low lane of a pair
+      const Words8 th = ((b >> j) ^ r[q]) & m;  // high lane: its partner's t
+      r[q] ^= (low & (tl << j)) | (~low & th);
+    }
+  };
+  const uint64_t F = ~0ull;
+  inner(4, 0x0F0F0F0F0F0F0F0Full, Words8{4, 5, 6, 7, 0, 1, 2, 3}, Words8{F, F, F, F, 0, 0, 0, 0});
+  inner(2, 0x3333333333333333ull, Words8{2, 3, 0, 1, 6, 7, 4, 5}, Words8{F, F, 0, 0, F, F, 0, 0});
+  inner(1, 0x5555555555555555ull, Words8{1, 0, 3, 2, 5, 4, 7, 6}, Words8{F, 0, F, 0, F, 0, F, 0});
+}
+
+template <class T, int W>
+void tile_views_impl(const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, int cols,
+                     bool lower_clear, TileViews& v) {
+  tile_bits_impl<T, W>(jb, i0, j0, rows, v.R);
+  const uint64_t colmask = cols >= 64 ? ~0ull : (1ull << cols) - 1;
+  for (int t = 0; t < 64; ++t) {
+    uint64_t x = v.R[t] & colmask;
+    if (lower_clear) x &= ~((1ull << t) - 1);
+    v.R[t] = x;
+  }
+  Words8 c[8], d[8];
+  __builtin_memcpy(c, v.R, sizeof c);
+  for (int q = 0; q < 8; ++q) {
+    const Words8 s = Words8{0, 1, 2, 3, 4, 5, 6, 7} + static_cast<uint64_t>(8 * q);
+    d[q] = (c[q] >> s) | (c[q] << ((64 - s) & 63));  // rotate right by the row index
+  }
+  transpose_words(c);
+  transpose_words(d);
+  __builtin_memcpy(v.C, c, sizeof c);
+  __builtin_memcpy(v.D, d, sizeof d);
+}
+
 template <class T, int W, int Norm>
 T tile_max_norm(const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, int cols) {
   using V = typename VecOf<T, W>::type;
@@ -289,6 +369,9 @@ void tile_count_norm(const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, con
   U lo_bits;
   __builtin_memcpy(&lo_bits, &cj.lo, sizeof(U));
   int64_t below = 0;
+  int64_t* const hist = cj.hist;
+  const int shift = cj.shift;
+  const int64_t weight = cj.weight;
   for (int t = 0; t < rows; ++t) {
     if (!mask[t]) continue;
     row_values<T, W, Norm>(jb.x, jb.xs, jb.y, jb.ys, jb.dims, i0 + t, j0, acc);
@@ -300,13 +383,38 @@ void tile_count_norm(const TileJob<T>& jb, int64_t i0, int64_t j0, int rows, con
     below += __builtin_popcountll(lt & mask[t]);
     uint64_t in = ~lt & ~above & mask[t];
     if (!in) continue;
-    for (int v = 0; v < NV; ++v) store(vals + v * W, acc[v]);
-    while (in) {
-      const int u = __builtin_ctzll(in);
-      in &= in - 1;
+    // The in-range values, packed.
+    int nin = 0;
+#if defined(__AVX512F__)
+    if constexpr (W == 16 || W == 8) {
+      for (int v = 0; v < NV; ++v) {
+        const uint64_t m = (in >> (v * W)) & ((uint64_t{1} << W) - 1);
+        if (!m) continue;
+        if constexpr (W == 16)
+          _mm512_mask_compressstoreu_ps(vals + nin, static_cast<__mmask16>(m), (__m512)acc[v]);
+        else
+          _mm512_mask_compressstoreu_pd(vals + nin, static_cast<__mmask8>(m), (__m512d)acc[v]);
+        nin += __builtin_popcountll(m);
+      }
+    } else
+#endif
+    {
+      T all[64];
+      for (int v = 0; v < NV; ++v) store(all + v * W, acc[v]);
+      while (in) {
+        vals[nin++] = all[__builtin_ctzll(in)];
+        in &= in - 1;
+      }
+    }
+    for (int k = 0; k < nin; ++k) {
+      if (cj.out) {
+        for (int64_t c = 0; c < cj.weight; ++c, ++cj.out_size)
+          if (cj.out_size < cj.out_capacity) cj.out[cj.out_size] = vals[k];
+        continue;
+      }
       U b;
-      __builtin_memcpy(&b, &vals[u], sizeof(U));
-      cj.hist[(b - lo_bits) >> cj.shift] += cj.weight;
+      __builtin_memcpy(&b, &vals[k], sizeof(U));
+      hist[(b - lo_bits) >> shift] += weight;
     }
   }
   cj.below += below * cj.weight;

@@ -4,11 +4,13 @@
 
 namespace swingpipe::rqa::cpu {
 
-void tile_bits_avx512(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, uint64_t* R) {
-  tile_bits_impl<float, 16>(job, i0, j0, rows, R);
+void tile_views_avx512(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols,
+                      bool lower_clear, TileViews& v) {
+  tile_views_impl<float, 16>(job, i0, j0, rows, cols, lower_clear, v);
 }
-void tile_bits_avx512(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, uint64_t* R) {
-  tile_bits_impl<double, 8>(job, i0, j0, rows, R);
+void tile_views_avx512(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, int cols,
+                      bool lower_clear, TileViews& v) {
+  tile_views_impl<double, 8>(job, i0, j0, rows, cols, lower_clear, v);
 }
 float tile_max_avx512(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols) {
   return tile_max_impl<float, 16>(job, i0, j0, rows, cols);
