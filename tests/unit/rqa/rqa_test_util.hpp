@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -44,6 +45,57 @@ Points<T> random_walk(std::mt19937_64& rng, int64_t n, int dims) {
     }
   }
   return p;
+}
+
+/// The x, y, z of a Lorenz-63 trajectory (sigma 10, rho 28, beta 8/3; RK4, dt = 0.01, after 1000
+/// transient steps).
+template <class T>
+Points<T> lorenz(int64_t n) {
+  double s[3] = {1.0, 1.0, 1.0};
+  const double dt = 0.01;
+  auto f = [](const double* v, double* out) {
+    out[0] = 10.0 * (v[1] - v[0]);
+    out[1] = v[0] * (28.0 - v[2]) - v[1];
+    out[2] = v[0] * v[1] - 8.0 / 3.0 * v[2];
+  };
+  auto step = [&] {
+    double k1[3], k2[3], k3[3], k4[3], t[3];
+    f(s, k1);
+    for (int d = 0; d < 3; ++d) t[d] = s[d] + 0.5 * dt * k1[d];
+    f(t, k2);
+    for (int d = 0; d < 3; ++d) t[d] = s[d] + 0.5 * dt * k2[d];
+    f(t, k3);
+    for (int d = 0; d < 3; ++d) t[d] = s[d] + dt * k3[d];
+    f(t, k4);
+    for (int d = 0; d < 3; ++d) s[d] += dt / 6.0 * (k1[d] + 2 * k2[d] + 2 * k3[d] + k4[d]);
+  };
+  for (int i = 0; i < 1000; ++i) step();
+  Points<T> p;
+  p.count = n;
+  p.dims = 3;
+  p.values.resize(static_cast<std::size_t>(3 * n));
+  for (int64_t i = 0; i < n; ++i) {
+    step();
+    for (int d = 0; d < 3; ++d) p.values[static_cast<std::size_t>(d * n + i)] = static_cast<T>(s[d]);
+  }
+  return p;
+}
+
+/// This process's VmRSS or VmHWM in MiB (-1 when /proc cannot be read).
+inline double proc_mib(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(key.size())) / 1024.0;
+  return -1;
+}
+
+/// Resets VmHWM to the current resident set (Linux >= 4.0); false when not allowed.
+inline bool reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
 }
 
 inline std::string show(const std::vector<int64_t>& h) {
