@@ -2,6 +2,7 @@
 # Compare swingpipe with peer libraries on identical data.
 #
 #   tools/bench-peers.sh dtw [--count N] [--length L] [--band-fraction F] [--repeat R]
+#   tools/bench-peers.sh rqa [--n N] [--eps E] [--dense-max N] [--no-check] [--no-timing]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -11,15 +12,46 @@
 # the matrix computation is timed on both sides (best of R runs); the script prints time, GCUPS
 # (in-band cells per second) and the ratio, and checks that both matrices agree.
 #
+# rqa: tools/bench-peers/rqa.py: first pyRQA 8.1 (OpenCL on the pocl CPU device, float64) and
+# `swingpipe rqa --convention pyrqa` must give equal histograms and measures on 1500 Lorenz points
+# (3 metrics, Theiler 0/1/5, auto/cross/joint); then the timings of pyRQA (optimisations on),
+# swingpipe's CPU backend and the Python suite's dense numpy method on N points (default 10 000),
+# with each one's peak memory. Its own venv, .venv-bench-rqa (pyrqa, pyopencl, pocl).
+#
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Creates .venv-bench with
 # dtaidistance and numpy from PyPI on first use. Output files go to out/bench-peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
-[[ $what == dtw ]] || { echo "bench-peers: unknown comparison '$what' (known: dtw)" >&2; exit 2; }
+[[ $what == dtw || $what == rqa ]] ||
+  { echo "bench-peers: unknown comparison '$what' (known: dtw, rqa)" >&2; exit 2; }
+
+find_bin() {
+  local b=${SWINGPIPE_BIN:-}
+  if [[ -z $b ]]; then
+    for c in build/tools/swingpipe build*/tools/swingpipe; do
+      [[ -x $c ]] && { b=$c; break; }
+    done
+  fi
+  [[ -n $b && -x $b ]] || { echo "bench-peers: no swingpipe binary (build it or set SWINGPIPE_BIN)" >&2; exit 2; }
+  echo "$b"
+}
+
+if [[ $what == rqa ]]; then
+  bin=$(find_bin)
+  venv=.venv-bench-rqa
+  if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import pyrqa, pyopencl, numpy' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet pyrqa==8.1.0 pyopencl pocl-binary-distribution numpy
+  fi
+  out=out/bench-peers
+  mkdir -p "$out"
+  exec "$venv/bin/python" tools/bench-peers/rqa.py "$bin" "$out" "$@"
+fi
 
 count=1000 length=128 fraction=1.0 repeat=3
 while [[ $# -gt 0 ]]; do

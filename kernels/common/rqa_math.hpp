@@ -173,9 +173,8 @@ template <class T>
 SP_HD bool recurrent(const WalkProblem<T>& p, int64_t i, int64_t j) {
   if (!(cell_value(p.norm, p.x.base, p.x.stride, i, p.y.base, p.y.stride, j, p.x.dims) < p.limit))
     return false;
-  return !p.joint ||
-         cell_value(p.norm, p.x2.base, p.x2.stride, i, p.y2.base, p.y2.stride, j, p.x2.dims) <
-             p.limit2;
+  return !p.joint || cell_value(p.norm, p.x2.base, p.x2.stride, i, p.y2.base, p.y2.stride, j,
+                                p.x2.dims) < p.limit2;
 }
 
 /// Bits of rows [i0, i0 + 64) of column j that lie in the matrix and outside the band.
@@ -208,7 +207,7 @@ SP_HD void walk_column(const WalkProblem<T>& p, int64_t j, EmitV&& vertical, Emi
 template <class T, class EmitD>
 SP_HD void walk_diagonal(const WalkProblem<T>& p, int64_t d, EmitD&& diagonal) {
   const int64_t nx = p.x.count, ny = p.y.count;
-  const int64_t first = d >= 0 ? 0 : -d;            // first row on the diagonal
+  const int64_t first = d >= 0 ? 0 : -d;             // first row on the diagonal
   const int64_t last = (ny - d < nx ? ny - d : nx);  // one past the last row
   uint32_t c = 0;
   for (int64_t i0 = first; i0 < last; i0 += 64) {

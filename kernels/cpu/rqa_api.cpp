@@ -201,8 +201,8 @@ Windowed windowed(const Points<T>& x, int64_t window, int64_t step, const Option
   detail::validate_options(opt);
   check_points(x, "x");
   if (window < 2 || window > x.count)
-    throw InputError("RQA: the window must hold 2 to " + std::to_string(x.count) +
-                     " points, got " + std::to_string(window));
+    throw InputError("RQA: the window must hold 2 to " + std::to_string(x.count) + " points, got " +
+                     std::to_string(window));
   if (step < 1) throw InputError("RQA: the window step must be >= 1, got " + std::to_string(step));
   const Convention conv = opt.convention;
   const int64_t w = opt.theiler.value_or(1);
@@ -253,12 +253,12 @@ Windowed windowed(const Points<T>& x, int64_t window, int64_t step, const Option
   return out;
 }
 
-#define SP_INSTANTIATE(T)                                                                       \
-  template Result recurrence<T>(const Points<T>&, const Options&);                              \
-  template Result cross_recurrence<T>(const Points<T>&, const Points<T>&, const Options&);      \
-  template Result joint_recurrence<T>(const Points<T>&, const Points<T>&, const Options&);      \
-  template double resolve_epsilon<T>(const Points<T>&, const Points<T>*, const Threshold&,      \
-                                     const Options&);                                           \
+#define SP_INSTANTIATE(T)                                                                  \
+  template Result recurrence<T>(const Points<T>&, const Options&);                         \
+  template Result cross_recurrence<T>(const Points<T>&, const Points<T>&, const Options&); \
+  template Result joint_recurrence<T>(const Points<T>&, const Points<T>&, const Options&); \
+  template double resolve_epsilon<T>(const Points<T>&, const Points<T>*, const Threshold&, \
+                                     const Options&);                                      \
   template Windowed windowed<T>(const Points<T>&, int64_t, int64_t, const Options&);
 SP_INSTANTIATE(float)
 SP_INSTANTIATE(double)

@@ -101,8 +101,9 @@ std::vector<double> channel_values(SeriesRef<double> s, int c, bool zscore) {
 
 void check_channel(SeriesRef<double> s, int c) {
   if (c < 0 || c >= s.channels)
-    throw InputError("RQA: channel index " + std::to_string(c) + " is out of range (the series has " +
-                     std::to_string(s.channels) + " channels)");
+    throw InputError("RQA: channel index " + std::to_string(c) +
+                     " is out of range (the series has " + std::to_string(s.channels) +
+                     " channels)");
 }
 
 }  // namespace
@@ -172,8 +173,8 @@ Points<T> points_from_rows(const std::vector<T>& rows, int dims) {
 template <class T>
 T distance(const Points<T>& x, int64_t i, const Points<T>& y, int64_t j, Norm norm) {
   const auto code = static_cast<detail::NormCode>(static_cast<int>(norm));
-  const T v = detail::cell_value(code, x.values.data(), x.count, i, y.values.data(), y.count, j,
-                                 x.dims);
+  const T v =
+      detail::cell_value(code, x.values.data(), x.count, i, y.values.data(), y.count, j, x.dims);
   return norm == Norm::euclidean ? std::sqrt(v) : v;
 }
 
@@ -208,8 +209,7 @@ int64_t longest(const std::vector<int64_t>& h) {
 
 double entropy(const std::vector<int64_t>& h, int64_t from, Convention c) {
   const LineSums s = sums(h, from);
-  if (s.lines == 0)
-    return c == Convention::pyrqa ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  if (s.lines == 0) return c == Convention::pyrqa ? 0.0 : std::numeric_limits<double>::quiet_NaN();
   double e = 0;
   for (std::size_t l = static_cast<std::size_t>(from < 1 ? 1 : from); l < h.size(); ++l) {
     if (h[l] == 0) continue;
@@ -252,9 +252,9 @@ int64_t counted_cells(int64_t nx, int64_t ny, int64_t w, Convention convention) 
   return all - band;
 }
 
-#define SP_INSTANTIATE(T)                                                    \
-  template Points<T> embed<T>(SeriesRef<double>, const Embedding&);          \
-  template Points<T> points_from_rows<T>(const std::vector<T>&, int);        \
+#define SP_INSTANTIATE(T)                                             \
+  template Points<T> embed<T>(SeriesRef<double>, const Embedding&);   \
+  template Points<T> points_from_rows<T>(const std::vector<T>&, int); \
   template T distance<T>(const Points<T>&, int64_t, const Points<T>&, int64_t, Norm);
 SP_INSTANTIATE(float)
 SP_INSTANTIATE(double)

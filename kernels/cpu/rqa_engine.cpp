@@ -6,10 +6,12 @@
 //   columns    C = transpose(R): C[u] bit t = (i0 + t, j0 + u)            -> vertical + white
 //   rows       R itself (auto-recurrence: row i of the upper triangle is column i of the lower)
 //   diagonals  D = transpose(rotr(R[t], t)): D[p] bit t = (i0 + t, j0 + (p + t) mod 64); bits
-//              t < 64 - p lie on diagonal j - i = j0 - i0 + p, bits t >= 64 - p on j0 - i0 + p - 64.
+//              t < 64 - p lie on diagonal j - i = j0 - i0 + p, bits t >= 64 - p on j0 - i0 + p
+//              - 64.
 // A run that reaches a tile edge is carried in an O(n) array (per column, row and diagonal) into
-// the next tile of that line; tiles run in anti-diagonal waves (I + J = s), so within a wave every
-// line is in at most one tile and the carries need no locks. Histograms are per thread.
+// the next tile of that line. Threads take rows of tiles in order and walk them left to right;
+// tile (I, J) starts once row I - 1 has finished tile J, the last tile that hands it a carry, so
+// every line's tiles are processed in order without locks. Histograms are per thread.
 //
 // Auto-recurrence (symmetric) computes the upper triangle j >= i only. When vertical lines cross
 // the main diagonal (w_vert == 0) a column's run that reaches the diagonal cell is handed to the
@@ -17,12 +19,14 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/rqa_math.hpp"
@@ -165,32 +169,55 @@ class TileEngine {
     std::vector<Hist> hists;
     hists.reserve(static_cast<std::size_t>(th));
     for (int t = 0; t < th; ++t) hists.emplace_back(hn);
+    // Rows of tiles go to threads in order; tile (I, J) waits until row I - 1 has finished tile
+    // J (the last of its carries into (I, J)), so each line's carry is handed on in order.
+    std::vector<std::atomic<int64_t>> done(static_cast<std::size_t>(nbx));
+    for (int64_t I = 0; I < nbx; ++I) done[static_cast<std::size_t>(I)].store(sym_ ? I : 0);
+    std::atomic<int64_t> next_row{0}, finished{0};
+    std::atomic<bool> stop{false};
     std::exception_ptr failed;
-    int64_t done = 0;
 #pragma omp parallel num_threads(th)
     {
+      const bool reporter = omp_get_thread_num() == 0 && static_cast<bool>(progress);
       Hist& h = hists[static_cast<std::size_t>(omp_get_thread_num())];
-      for (int64_t s = 0; s < nbx + nby - 1; ++s) {
-        const int64_t lo = std::max<int64_t>(0, s - (nby - 1));
-        const int64_t hi = sym_ ? s / 2 : std::min(nbx - 1, s);
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t I = lo; I <= hi; ++I) tile(I, s - I, h);
-        if (omp_get_thread_num() == 0 && progress && !failed) {
-          done += hi - lo + 1;
-          try {
-            progress(static_cast<double>(done) / static_cast<double>(tiles));
-          } catch (...) {
-            failed = std::current_exception();
+      double reported = 0;
+      for (int64_t I = next_row++; I < nbx && !stop.load(std::memory_order_relaxed);
+           I = next_row++) {
+        for (int64_t J = sym_ ? I : 0; J < nby; ++J) {
+          if (I > 0) wait_for(done[static_cast<std::size_t>(I - 1)], J, stop);
+          if (stop.load(std::memory_order_relaxed)) break;
+          tile(I, J, h);
+          done[static_cast<std::size_t>(I)].store(J + 1, std::memory_order_release);
+          const int64_t all = ++finished;
+          const double f = static_cast<double>(all) / static_cast<double>(tiles);
+          if (reporter && (f - reported >= 0.005 || all == tiles)) {
+            reported = f;
+            try {
+              progress(f);
+            } catch (...) {
+              failed = std::current_exception();
+              stop = true;
+            }
           }
         }
       }
     }
     if (failed) std::rethrow_exception(failed);
+    if (progress && finished.load() == tiles) progress(1.0);
     flush(hists[0]);
     return merge(hists);
   }
 
  private:
+  /// Spins (yielding) until row_done > J: the row above has finished tile J.
+  static void wait_for(const std::atomic<int64_t>& row_done, int64_t J,
+                       const std::atomic<bool>& stop) {
+    for (int spins = 0; row_done.load(std::memory_order_acquire) <= J; ++spins) {
+      if (stop.load(std::memory_order_relaxed)) return;
+      if (spins > 64) std::this_thread::yield();
+    }
+  }
+
   void tile(int64_t I, int64_t J, Hist& h) {
     const int64_t i0 = I * 64, j0 = J * 64;
     const int rows = static_cast<int>(std::min<int64_t>(64, nx_ - i0));
@@ -357,8 +384,9 @@ RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
     for (int64_t I = 0; I < nbx; ++I)
       for (int64_t J = sym ? I : 0; J < nby; ++J) {
         const int64_t i0 = I * 64, j0 = J * 64;
-        const T m = cpu::tile_max(level, job, i0, j0, static_cast<int>(std::min<int64_t>(64, nx - i0)),
-                                  static_cast<int>(std::min<int64_t>(64, ny - j0)));
+        const T m =
+            cpu::tile_max(level, job, i0, j0, static_cast<int>(std::min<int64_t>(64, nx - i0)),
+                          static_cast<int>(std::min<int64_t>(64, ny - j0)));
         best = best < m ? m : best;
       }
     return best;
@@ -381,10 +409,10 @@ RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
           const int64_t i0 = I * 64, j0 = J * 64;
           const int rows = static_cast<int>(std::min<int64_t>(64, nx - i0));
           const int64_t gap = r.all ? 1 : std::max<int64_t>(1, r.w);  // least |j - i| counted
-          const bool inside = rows == 64 && j0 + 64 <= ny &&
-                              (sym ? j0 - (i0 + 63) >= gap
-                                   : (r.all || r.w == 0 || j0 - (i0 + 63) >= r.w ||
-                                      i0 - (j0 + 63) >= r.w));
+          const bool inside =
+              rows == 64 && j0 + 64 <= ny &&
+              (sym ? j0 - (i0 + 63) >= gap
+                   : (r.all || r.w == 0 || j0 - (i0 + 63) >= r.w || i0 - (j0 + 63) >= r.w));
           for (int t = 0; t < 64; ++t) {
             const int64_t i = i0 + t;
             if (inside) {
@@ -511,8 +539,9 @@ typename Bits<T>::U kth_bits(const Region<T>& region, int64_t k, const RegionPas
       const auto lo_i = static_cast<int64_t>(std::floor(r - h)) - 1;
       const auto hi_i = static_cast<int64_t>(std::ceil(r + h)) - 1;
       lo = lo_i < 0 ? U{0} : to_bits(sample[static_cast<std::size_t>(lo_i)]);
-      hi = hi_i >= static_cast<int64_t>(sample.size()) ? top
-                                                        : to_bits(sample[static_cast<std::size_t>(hi_i)]);
+      hi = hi_i >= static_cast<int64_t>(sample.size())
+               ? top
+               : to_bits(sample[static_cast<std::size_t>(hi_i)]);
       sure = false;
     }
   }
@@ -591,10 +620,10 @@ double resolve_on(const Region<T>& region, const Threshold& th, const RegionPass
   return 0;
 }
 
-#define SP_INSTANTIATE(T)                                                                   \
-  template Histograms cpu_lines<T>(const LineProblem<T>&, Simd, int,                        \
-                                   const std::function<void(double)>&);                     \
-  template RegionPasses<T> cpu_passes<T>(const Region<T>&, Simd, int);                      \
+#define SP_INSTANTIATE(T)                                               \
+  template Histograms cpu_lines<T>(const LineProblem<T>&, Simd, int,    \
+                                   const std::function<void(double)>&); \
+  template RegionPasses<T> cpu_passes<T>(const Region<T>&, Simd, int);  \
   template double resolve_on<T>(const Region<T>&, const Threshold&, const RegionPasses<T>&);
 SP_INSTANTIATE(float)
 SP_INSTANTIATE(double)

@@ -25,7 +25,8 @@ inline int64_t rate_rank(double r, int64_t M) {
 /// The smallest T not below v (so that for any T d: d < v exactly when d < result).
 template <class T>
 T round_up(double v) {
-  if (v > static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::infinity();
+  if (v > static_cast<double>(std::numeric_limits<T>::max()))
+    return std::numeric_limits<T>::infinity();
   T t = static_cast<T>(v);
   if (static_cast<double>(t) < v) t = std::nextafter(t, std::numeric_limits<T>::infinity());
   return t;

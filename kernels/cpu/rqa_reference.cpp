@@ -33,13 +33,14 @@ double dense_epsilon(const Points<T>& x, const Points<T>& y, Norm norm, const Th
   std::vector<T> ds;
   for (int64_t i = 0; i < x.count; ++i)
     for (int64_t j = 0; j < y.count; ++j)
-      if (conv == Convention::pyrqa || std::abs(i - j) >= w) ds.push_back(distance(x, i, y, j, norm));
+      if (conv == Convention::pyrqa || std::abs(i - j) >= w)
+        ds.push_back(distance(x, i, y, j, norm));
   if (ds.empty()) return 0;
   std::sort(ds.begin(), ds.end());
   const auto M = static_cast<int64_t>(ds.size());
   const int64_t k = detail::rate_rank(th.value, M);
-  return static_cast<double>(std::nextafter(ds[static_cast<std::size_t>(k - 1)],
-                                            std::numeric_limits<T>::infinity()));
+  return static_cast<double>(
+      std::nextafter(ds[static_cast<std::size_t>(k - 1)], std::numeric_limits<T>::infinity()));
 }
 
 /// Runs of recurrent (black) and non-recurrent (white) cells along one line; excluded cells end
@@ -82,7 +83,9 @@ Result dense(const Points<T>& x, const Points<T>& y, const Points<T>* x2, const 
   res.rows = nx;
   res.cols = ny;
   res.epsilon = dense_epsilon(x, y, opt.norm, opt.threshold, w, conv);
-  if (x2) res.epsilon_b = dense_epsilon(*x2, *y2, opt.norm, opt.threshold_b.value_or(opt.threshold), w, conv);
+  if (x2)
+    res.epsilon_b =
+        dense_epsilon(*x2, *y2, opt.norm, opt.threshold_b.value_or(opt.threshold), w, conv);
 
   std::vector<uint8_t> R(static_cast<std::size_t>(nx * ny));
   for (int64_t i = 0; i < nx; ++i)
@@ -98,7 +101,8 @@ Result dense(const Points<T>& x, const Points<T>& y, const Points<T>* x2, const 
   for (int64_t d = -(nx - 1); d <= ny - 1; ++d) {
     if (std::abs(d) < w) continue;
     RunCounter rc{&h.diagonal, nullptr};
-    for (int64_t i = std::max<int64_t>(0, -d); i < nx && i + d < ny; ++i) rc.cell(false, at(i, i + d));
+    for (int64_t i = std::max<int64_t>(0, -d); i < nx && i + d < ny; ++i)
+      rc.cell(false, at(i, i + d));
     rc.flush();
   }
   int64_t cells = 0;
@@ -148,8 +152,8 @@ Result reference_joint(const Points<T>& a, const Points<T>& b, const Options& op
   return dense<T>(a, a, &b, &b, false, opt);
 }
 
-#define SP_INSTANTIATE(T)                                                                  \
-  template Result reference_recurrence<T>(const Points<T>&, const Options&);               \
+#define SP_INSTANTIATE(T)                                                                 \
+  template Result reference_recurrence<T>(const Points<T>&, const Options&);              \
   template Result reference_cross<T>(const Points<T>&, const Points<T>&, const Options&); \
   template Result reference_joint<T>(const Points<T>&, const Points<T>&, const Options&);
 SP_INSTANTIATE(float)

@@ -189,7 +189,8 @@ inline uint64_t lt_mask(V a, V b) {
 #endif
 #if defined(__AVX__)
   } else if constexpr (sizeof(V) == 32 && sizeof(T) == 4) {
-    return static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps((__m256)a, (__m256)b, _CMP_LT_OQ)));
+    return static_cast<uint32_t>(
+        _mm256_movemask_ps(_mm256_cmp_ps((__m256)a, (__m256)b, _CMP_LT_OQ)));
   } else if constexpr (sizeof(V) == 32 && sizeof(T) == 8) {
     return static_cast<uint32_t>(
         _mm256_movemask_pd(_mm256_cmp_pd((__m256d)a, (__m256d)b, _CMP_LT_OQ)));

@@ -5,11 +5,11 @@
 namespace swingpipe::rqa::cpu {
 
 void tile_views_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols,
-                      bool lower_clear, TileViews& v) {
+                       bool lower_clear, TileViews& v) {
   tile_views_impl<float, 1>(job, i0, j0, rows, cols, lower_clear, v);
 }
 void tile_views_scalar(const TileJob<double>& job, int64_t i0, int64_t j0, int rows, int cols,
-                      bool lower_clear, TileViews& v) {
+                       bool lower_clear, TileViews& v) {
   tile_views_impl<double, 1>(job, i0, j0, rows, cols, lower_clear, v);
 }
 float tile_max_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows, int cols) {
@@ -19,11 +19,11 @@ double tile_max_scalar(const TileJob<double>& job, int64_t i0, int64_t j0, int r
   return tile_max_impl<double, 1>(job, i0, j0, rows, cols);
 }
 void tile_count_scalar(const TileJob<float>& job, int64_t i0, int64_t j0, int rows,
-                     const uint64_t* mask, CountJob<float>& count) {
+                       const uint64_t* mask, CountJob<float>& count) {
   tile_count_impl<float, 1>(job, i0, j0, rows, mask, count);
 }
 void tile_count_scalar(const TileJob<double>& job, int64_t i0, int64_t j0, int rows,
-                     const uint64_t* mask, CountJob<double>& count) {
+                       const uint64_t* mask, CountJob<double>& count) {
   tile_count_impl<double, 1>(job, i0, j0, rows, mask, count);
 }
 

@@ -263,8 +263,8 @@ detail::RegionPasses<T> Runner<T>::passes(const detail::Region<T>& r) {
     CUDA_CHECK(cudaMemset(dhist.get(), 0, dhist.bytes()));
     if (r.y.count > 0) {
       count_kernel<T><<<blocks_for(r.y.count), kThreads>>>(r.x, r.y, r.norm, rows, lo, hi, shift,
-                                                            bins, dbelow.get(), dhist.get(),
-                                                            nullptr, nullptr, 0);
+                                                           bins, dbelow.get(), dhist.get(), nullptr,
+                                                           nullptr, 0);
       CUDA_CHECK_LAUNCH();
     }
     hist = download(dhist);
@@ -281,8 +281,8 @@ detail::RegionPasses<T> Runner<T>::passes(const detail::Region<T>& r) {
       CUDA_CHECK(cudaMemset(dummy.get(), 0, dummy.bytes()));
       if (r.y.count > 0) {
         count_kernel<T><<<blocks_for(r.y.count), kThreads>>>(r.x, r.y, r.norm, rows, lo, hi, 0, 1,
-                                                              dummy.get(), dummy.get(),
-                                                              values.get(), dn.get(), capacity);
+                                                             dummy.get(), dummy.get(), values.get(),
+                                                             dn.get(), capacity);
         CUDA_CHECK_LAUNCH();
       }
       ull n = 0;

@@ -12,14 +12,12 @@
 namespace swingpipe::pipeline {
 namespace {
 
-
 class RqaAnalysis final : public Analysis {
  public:
   explicit RqaAnalysis(JsonReader& r) : request_(read_rqa_request(r)) {
     reference_id_ = r.maybe<int64_t>("reference_id");
     if (reference_id_ && *reference_id_ <= 0) r.fail("reference_id", "must be a recording id > 0");
-    if (reference_id_ && request_.mode != "cross")
-      r.fail("reference_id", "is for mode cross only");
+    if (reference_id_ && request_.mode != "cross") r.fail("reference_id", "is for mode cross only");
   }
 
   nlohmann::json options() const override {
@@ -56,7 +54,7 @@ class RqaAnalysis final : public Analysis {
   }
 
   std::vector<std::string> csv_header() const override {
-    return {"recording_id", "filename", "points", "epsilon", "rr",  "det",  "l",
+    return {"recording_id", "filename", "points", "epsilon", "rr",   "det",         "l",
             "lmax",         "entr",     "lam",    "tt",      "vmax", "recurrences", "cells"};
   }
 
@@ -79,12 +77,11 @@ class RqaAnalysis final : public Analysis {
 }  // namespace
 
 AnalysisInfo rqa_analysis_info() {
-  return {"rqa",
-          "recurrence quantification (RR, DET, L, Lmax, ENTR, LAM, TT, Vmax + line histograms): "
-          "auto, cross or joint recurrence, optional windowed time courses",
-          [](JsonReader& r) -> std::unique_ptr<Analysis> {
-            return std::make_unique<RqaAnalysis>(r);
-          }};
+  return {
+      "rqa",
+      "recurrence quantification (RR, DET, L, Lmax, ENTR, LAM, TT, Vmax + line histograms): "
+      "auto, cross or joint recurrence, optional windowed time courses",
+      [](JsonReader& r) -> std::unique_ptr<Analysis> { return std::make_unique<RqaAnalysis>(r); }};
 }
 
 }  // namespace swingpipe::pipeline

@@ -24,9 +24,9 @@ void check_finite(const Recording& rec, const std::vector<int>& channels) {
     for (int64_t t = 0; t < rec.frames(); ++t)
       if (!std::isfinite(v[t]))
         throw InputError("rqa: recording " + std::to_string(rec.meta.id) + " ('" +
-                         rec.meta.filename + "') channel '" + rec.channels[static_cast<std::size_t>(c)] +
-                         "' frame " + std::to_string(t) + " is " +
-                         (std::isnan(v[t]) ? "NaN" : "infinite") +
+                         rec.meta.filename + "') channel '" +
+                         rec.channels[static_cast<std::size_t>(c)] + "' frame " +
+                         std::to_string(t) + " is " + (std::isnan(v[t]) ? "NaN" : "infinite") +
                          " (RQA needs finite values: fill or cut the gap first)");
   }
 }
@@ -38,7 +38,8 @@ rqa::Points<T> embed_recording(const RqaRequest& q, const Recording& rec,
   if (q.embedding == "delay") {
     const auto idx = channel_indices(rec, {q.delay_channel});
     check_finite(rec, idx);
-    return rqa::embed<T>(series, rqa::Embedding::time_delay(idx[0], q.dimension, q.delay, q.zscore));
+    return rqa::embed<T>(series,
+                         rqa::Embedding::time_delay(idx[0], q.dimension, q.delay, q.zscore));
   }
   const auto idx = channel_indices(rec, channels);
   check_finite(rec, idx);
@@ -68,9 +69,9 @@ RqaOutcome run_as(const RqaRequest& q, const Recording& rec, const Recording* ot
   if (q.window > 0) {
     if (q.mode != "auto") throw InputError("rqa: windowed RQA is for mode auto");
     if (q.window > x.count)
-      throw InputError("rqa: recording " + std::to_string(rec.meta.id) + " ('" +
-                       rec.meta.filename + "') has " + std::to_string(x.count) +
-                       " points, fewer than the window of " + std::to_string(q.window));
+      throw InputError("rqa: recording " + std::to_string(rec.meta.id) + " ('" + rec.meta.filename +
+                       "') has " + std::to_string(x.count) + " points, fewer than the window of " +
+                       std::to_string(q.window));
     out.windowed = rqa::windowed(x, q.window, q.step, q.options);
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -163,7 +164,8 @@ RqaRequest read_rqa_request(JsonReader& r) {
     r.fail("convention", e.what());
   }
   q.window = r.optional<int64_t>("window", 0);
-  q.step = r.optional<int64_t>("window_step", q.window > 0 ? std::max<int64_t>(1, q.window / 4) : 0);
+  q.step =
+      r.optional<int64_t>("window_step", q.window > 0 ? std::max<int64_t>(1, q.window / 4) : 0);
   try {
     q.validate();
   } catch (const InputError& e) {

@@ -58,8 +58,8 @@ Recording load_one(const std::string& spec, const Globals& g) {
   }
   auto recs = io::read_any(spec);
   if (recs.size() != 1)
-    throw InputError(fmt::format("rqa: '{}' holds {} series; give a file with one (or id:N)",
-                                 spec, recs.size()));
+    throw InputError(fmt::format("rqa: '{}' holds {} series; give a file with one (or id:N)", spec,
+                                 recs.size()));
   if (recs[0].meta.filename.empty()) recs[0].meta.filename = spec;
   return std::move(recs[0]);
 }
@@ -81,8 +81,8 @@ pipeline::RqaRequest request_of(const RqaFlags& f) {
   q.precision = f.precision;
   q.options.norm = rqa::parse_norm(f.norm);
   q.options.convention = rqa::parse_convention(f.convention);
-  const int kinds = (f.eps_opt->count() > 0) + (f.fraction_opt->count() > 0) +
-                    (f.rate_opt->count() > 0);
+  const int kinds =
+      (f.eps_opt->count() > 0) + (f.fraction_opt->count() > 0) + (f.rate_opt->count() > 0);
   if (kinds > 1) throw InputError("rqa: give one of --eps, --fraction and --rate");
   if (f.eps_opt->count() > 0)
     q.options.threshold = rqa::Threshold::absolute(f.eps);
@@ -94,7 +94,8 @@ pipeline::RqaRequest request_of(const RqaFlags& f) {
   q.options.l_min = f.lmin;
   q.options.v_min = f.vmin;
   q.window = f.window;
-  q.step = f.step_opt->count() > 0 ? f.step : (f.window > 0 ? std::max<int64_t>(1, f.window / 4) : 0);
+  q.step =
+      f.step_opt->count() > 0 ? f.step : (f.window > 0 ? std::max<int64_t>(1, f.window / 4) : 0);
   q.options.backend = resolve_backend(parse_backend(f.backend));
   q.options.threads = f.threads;
   q.validate();
@@ -207,8 +208,8 @@ void add_rqa(CLI::App& app, Globals& g) {
       cmd->add_option("--fraction", f->fraction, "Threshold as a fraction of the max distance")
           ->default_val(0.1);
   f->rate_opt = cmd->add_option("--rate", f->rate, "Threshold giving this recurrence rate");
-  f->theiler_opt = cmd->add_option(
-      "--theiler", f->theiler, "Theiler window w: |i - j| < w excluded (default 1; cross 0)");
+  f->theiler_opt = cmd->add_option("--theiler", f->theiler,
+                                   "Theiler window w: |i - j| < w excluded (default 1; cross 0)");
   cmd->add_option("--lmin", f->lmin, "Shortest diagonal line counted")->default_val(2);
   cmd->add_option("--vmin", f->vmin, "Shortest vertical line counted")->default_val(2);
   cmd->add_option("--convention", f->convention, "standard (design.md) or pyrqa")

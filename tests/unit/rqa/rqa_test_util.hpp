@@ -76,7 +76,8 @@ Points<T> lorenz(int64_t n) {
   p.values.resize(static_cast<std::size_t>(3 * n));
   for (int64_t i = 0; i < n; ++i) {
     step();
-    for (int d = 0; d < 3; ++d) p.values[static_cast<std::size_t>(d * n + i)] = static_cast<T>(s[d]);
+    for (int d = 0; d < 3; ++d)
+      p.values[static_cast<std::size_t>(d * n + i)] = static_cast<T>(s[d]);
   }
   return p;
 }
@@ -113,21 +114,19 @@ inline bool same_number(double a, double b) {
 
 /// Every measure, histogram and threshold equal exactly.
 inline ::testing::AssertionResult same_result(const Result& got, const Result& want) {
-  auto fail = [&](const std::string& what) {
-    return ::testing::AssertionFailure() << what;
-  };
+  auto fail = [&](const std::string& what) { return ::testing::AssertionFailure() << what; };
   if (got.epsilon != want.epsilon)
     return fail("epsilon " + std::to_string(got.epsilon) + " != " + std::to_string(want.epsilon));
   if (got.epsilon_b != want.epsilon_b) return fail("epsilon_b differs");
   if (got.histograms.diagonal != want.histograms.diagonal)
-    return fail("diagonal " + show(got.histograms.diagonal) + " != " +
-                show(want.histograms.diagonal));
+    return fail("diagonal " + show(got.histograms.diagonal) +
+                " != " + show(want.histograms.diagonal));
   if (got.histograms.vertical != want.histograms.vertical)
-    return fail("vertical " + show(got.histograms.vertical) + " != " +
-                show(want.histograms.vertical));
+    return fail("vertical " + show(got.histograms.vertical) +
+                " != " + show(want.histograms.vertical));
   if (got.histograms.white_vertical != want.histograms.white_vertical)
-    return fail("white " + show(got.histograms.white_vertical) + " != " +
-                show(want.histograms.white_vertical));
+    return fail("white " + show(got.histograms.white_vertical) +
+                " != " + show(want.histograms.white_vertical));
   const Measures &a = got.measures, &b = want.measures;
   if (a.recurrences != b.recurrences || a.cells != b.cells)
     return fail("recurrences/cells " + std::to_string(a.recurrences) + "/" +
@@ -138,8 +137,8 @@ inline ::testing::AssertionResult same_result(const Result& got, const Result& w
   const char* names[] = {"RR", "DET", "L", "ENTR", "LAM", "TT"};
   for (int k = 0; k < 6; ++k)
     if (!same_number(ga[k], wa[k]))
-      return fail(std::string(names[k]) + " " + std::to_string(ga[k]) + " != " +
-                  std::to_string(wa[k]));
+      return fail(std::string(names[k]) + " " + std::to_string(ga[k]) +
+                  " != " + std::to_string(wa[k]));
   if (a.lmax != b.lmax || a.vmax != b.vmax) return fail("Lmax/Vmax differ");
   return ::testing::AssertionSuccess();
 }

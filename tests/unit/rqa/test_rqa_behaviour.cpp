@@ -192,7 +192,8 @@ TEST(RqaBehaviour, WindowedMeasuresAreEachWindowsOwnMatrix) {
     o.convention = c;
     const Windowed w = windowed(x, 200, 150, o);
     ASSERT_EQ(w.starts, (std::vector<int64_t>{0, 150, 300, 450}));
-    EXPECT_EQ(w.epsilon, resolve_epsilon<double>(x, nullptr, o.threshold, o));  // the whole trajectory's
+    EXPECT_EQ(w.epsilon,
+              resolve_epsilon<double>(x, nullptr, o.threshold, o));  // the whole trajectory's
     Options abs = o;
     abs.threshold = Threshold::absolute(w.epsilon);
     for (std::size_t k = 0; k < w.starts.size(); ++k) {

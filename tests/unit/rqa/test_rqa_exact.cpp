@@ -29,8 +29,7 @@ std::vector<Simd> levels() {
 }
 
 std::vector<Threshold> thresholds(int dims) {
-  return {Threshold::absolute(0.35 * dims), Threshold::fraction(0.1), Threshold::fraction(0.37),
-          Threshold::rate(0.05), Threshold::rate(0.3)};
+  return {Threshold::absolute(0.35 * dims), Threshold::fraction(0.37), Threshold::rate(0.08)};
 }
 
 std::string describe(const Options& o, int64_t nx, int64_t ny, int dims, const char* kind,
@@ -73,7 +72,7 @@ void check_auto(std::mt19937_64& rng, int64_t n, int dims, bool ties, bool smoot
   const Points<T> x = smooth ? random_walk<T>(rng, n, dims) : random_points<T>(rng, n, dims, ties);
   for (Norm norm : {Norm::euclidean, Norm::maximum, Norm::manhattan})
     for (const Threshold& th : thresholds(dims))
-      for (int64_t w : {0, 1, 3, 70})
+      for (int64_t w : {0, 1, 70})
         for (Convention c : {Convention::standard, Convention::pyrqa}) {
           Options o;
           o.norm = norm;
@@ -84,7 +83,8 @@ void check_auto(std::mt19937_64& rng, int64_t n, int dims, bool ties, bool smoot
           for (Simd s : levels()) {
             o.simd = s;
             const Result got = recurrence(x, o);
-            ASSERT_TRUE(same_result(got, want)) << describe(o, n, n, dims, "auto", typeid(T).name());
+            ASSERT_TRUE(same_result(got, want))
+                << describe(o, n, n, dims, "auto", typeid(T).name());
           }
           const Histograms h = walkers<T>(x, nullptr, nullptr, want, o);
           ASSERT_EQ(h.diagonal, want.histograms.diagonal) << describe(o, n, n, dims, "walk", "");
@@ -97,18 +97,18 @@ void check_auto(std::mt19937_64& rng, int64_t n, int dims, bool ties, bool smoot
 TEST(RqaExact, AutoRecurrenceEqualsTheDenseReference) {
   auto rng = test::fresh_rng();
   for (int64_t n : {1, 2, 5, 63, 64, 65, 129, 200}) {
-    check_auto<double>(rng, n, 1 + static_cast<int>(n % 3), false, false);
-    check_auto<float>(rng, n, 2, false, n % 2 == 0);
+    if (n % 2)
+      check_auto<double>(rng, n, 1 + static_cast<int>(n % 3), false, false);
+    else
+      check_auto<float>(rng, n, 2, false, n % 4 == 0);
   }
-  check_auto<double>(rng, 333, 3, false, true);  // long lines across many tiles
+  check_auto<double>(rng, 300, 3, false, true);  // long lines across many tiles
 }
 
 TEST(RqaExact, TiesAreDecidedTheSameEverywhere) {
   auto rng = test::fresh_rng();
-  for (int64_t n : {70, 150}) {
-    check_auto<double>(rng, n, 2, true, false);
-    check_auto<float>(rng, n, 3, true, false);
-  }
+  check_auto<double>(rng, 70, 2, true, false);
+  check_auto<float>(rng, 150, 3, true, false);
 }
 
 template <class T>
@@ -141,10 +141,8 @@ void check_cross(std::mt19937_64& rng, int64_t nx, int64_t ny, int dims) {
 TEST(RqaExact, CrossRecurrenceEqualsTheDenseReference) {
   auto rng = test::fresh_rng();
   check_cross<double>(rng, 70, 130, 2);
-  check_cross<double>(rng, 130, 70, 1);
-  check_cross<float>(rng, 64, 64, 3);
+  check_cross<float>(rng, 130, 64, 1);
   check_cross<double>(rng, 1, 5, 2);
-  check_cross<float>(rng, 200, 150, 2);
 }
 
 template <class T>
@@ -153,7 +151,7 @@ void check_joint(std::mt19937_64& rng, int64_t n) {
   const Points<T> b = random_walk<T>(rng, n, 1);
   for (Norm norm : {Norm::euclidean, Norm::maximum, Norm::manhattan})
     for (const Threshold& th : thresholds(1))
-      for (int64_t w : {0, 1, 4})
+      for (int64_t w : {0, 4})
         for (Convention c : {Convention::standard, Convention::pyrqa}) {
           Options o;
           o.norm = norm;
@@ -176,18 +174,18 @@ void check_joint(std::mt19937_64& rng, int64_t n) {
 
 TEST(RqaExact, JointRecurrenceEqualsTheDenseReference) {
   auto rng = test::fresh_rng();
-  check_joint<double>(rng, 150);
-  check_joint<float>(rng, 97);
+  check_joint<double>(rng, 130);
+  check_joint<float>(rng, 65);
 }
 
 TEST(RqaExact, RateThresholdsFromTheSampledEstimateAreExact) {
   // Over 8 * 65536 cells the quantile search starts from a sample: still the exact k-th distance.
   auto rng = test::fresh_rng();
-  const Points<double> x = random_points<double>(rng, 800, 2);
-  const Points<float> xf = random_walk<float>(rng, 760, 3);
-  const Points<double> y = random_walk<double>(rng, 700, 2);
+  const Points<double> x = random_points<double>(rng, 730, 2);
+  const Points<float> xf = random_walk<float>(rng, 730, 3);
+  const Points<double> y = random_walk<double>(rng, 730, 2);
   for (Norm norm : {Norm::euclidean, Norm::maximum, Norm::manhattan})
-    for (double r : {0.01, 0.2, 0.9}) {
+    for (double r : {0.02, 0.6}) {
       Options o;
       o.norm = norm;
       o.threshold = Threshold::rate(r);

@@ -81,7 +81,9 @@ TEST_F(RqaRun, AutoRecurrenceEqualsTheKernel) {
   ASSERT_TRUE(csv) << summary.export_dir;
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line, "recording_id,filename,points,epsilon,rr,det,l,lmax,entr,lam,tt,vmax,recurrences,cells");
+  EXPECT_EQ(
+      line,
+      "recording_id,filename,points,epsilon,rr,det,l,lmax,entr,lam,tt,vmax,recurrences,cells");
   int rows = 0;
   while (std::getline(csv, line)) ++rows;
   EXPECT_EQ(rows, 4);
@@ -211,9 +213,8 @@ TEST(RqaCli, FileGivesTheKernelsMeasuresAndBadInputExits2) {
   }
   const std::string file = (dir / "s.csv").string();
   std::string out;
-  ASSERT_EQ(test::run_cli("--json -q rqa " + file + " --rate 0.08 --theiler 3 --norm manhattan",
-                          &out),
-            0)
+  ASSERT_EQ(
+      test::run_cli("--json -q rqa " + file + " --rate 0.08 --theiler 3 --norm manhattan", &out), 0)
       << out;
   const auto j = nlohmann::json::parse(out);
   const Recording rec = io::read_any(file)[0];

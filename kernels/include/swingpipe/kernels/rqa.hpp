@@ -69,8 +69,9 @@
 // ---- Backends ----------------------------------------------------------------------------------
 // cpu: 64 x 64 tiles of bits (SIMD distances; AVX-512 / AVX2 / scalar, the same arithmetic),
 // transposed and skewed in registers so that column, row and diagonal runs are bit runs; runs are
-// carried across tile edges in O(n) arrays, tiles run in anti-diagonal waves over OpenMP threads,
-// only histograms are kept. Auto-recurrence computes the upper triangle only.
+// carried across tile edges in O(n) arrays, OpenMP threads take rows of tiles and follow each
+// other left to right (a tile starts once the row above has passed it), only histograms are kept.
+// Auto-recurrence computes the upper triangle only.
 // cuda: one thread per column and per diagonal (pyRQA's split), per-block shared-memory
 // histograms reduced at the end; the same cells, the same histograms.
 // Memory: O(n_x + n_y) per thread (histograms of every length, carries), never n^2.
@@ -211,7 +212,7 @@ double resolve_epsilon(const Points<T>& x, const Points<T>* y, const Threshold& 
                        const Options& opt);
 
 struct Windowed {
-  double epsilon = 0;          ///< resolved once on the whole trajectory
+  double epsilon = 0;  ///< resolved once on the whole trajectory
   int64_t window = 0, step = 0;
   std::vector<int64_t> starts;    ///< first point of each window
   std::vector<Measures> windows;  ///< one per start
