@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "swingpipe/error.hpp"
@@ -81,14 +80,8 @@ RqaOutcome run_as(const RqaRequest& q, const Recording& rec, const Recording* ot
 template <class T>
 io::ArrayDataset dataset(std::string name, const std::vector<T>& values, std::string axes,
                          std::string units) {
-  io::ArrayDataset d;
-  d.name = std::move(name);
-  d.dtype = io::dtype_of<T>();
-  d.shape = {static_cast<int64_t>(values.size())};
-  d.bytes.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(d.bytes.data(), values.data(), d.bytes.size());
-  d.attrs = {{"axes", std::move(axes)}, {"units", std::move(units)}};
-  return d;
+  return io::ArrayDataset::vector<T>(std::move(name), values,
+                                     {{"axes", std::move(axes)}, {"units", std::move(units)}});
 }
 
 }  // namespace

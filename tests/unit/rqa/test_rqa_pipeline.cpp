@@ -11,6 +11,7 @@
 #include <map>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/demo_swing.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
@@ -163,6 +164,47 @@ TEST_F(RqaRun, ArraysHoldTheHistogramsAndTimeCourses) {
       EXPECT_DOUBLE_EQ(second, 50.0 / 240.0);
     }
   EXPECT_TRUE(has_time);
+}
+
+TEST_F(RqaRun, Hdf5FilesHoldTheHistogramsAndTheRowsNameThem) {
+  auto c = config(
+      {{{"type", "rqa"}, {"channels", {"club", "club_vel"}}, {"window", 100}, {"window_step", 40}}},
+      2);
+  c.output.formats = {"json", "hdf5"};
+  run(c);
+  const auto res = results("rqa");
+  ASSERT_EQ(res.size(), 2u);
+  for (const auto& [id, p] : res) {
+    SCOPED_TRACE(id);
+    ASSERT_EQ(p["arrays"]["file"], "arrays/rqa/" + std::to_string(id) + ".h5");
+    const auto file = io::read_h5(dir_ / "out/r" / p["arrays"]["file"].get<std::string>());
+    const auto vert = file.at("vertical_histogram").values<int64_t>();
+    int64_t points = 0;
+    for (std::size_t l = 0; l < vert.size(); ++l) points += static_cast<int64_t>(l) * vert[l];
+    EXPECT_EQ(points, p["recurrences"].get<int64_t>());
+    const auto starts = file.at("windowed/start_frame").values<int64_t>();
+    ASSERT_EQ(starts.size(), p["windows"]["count"].get<std::size_t>());
+    EXPECT_EQ(starts[1], 40);
+    EXPECT_EQ(file.at("windowed/rr").values<double>().size(), starts.size());
+  }
+  // h5py, the reader users have, sees the same histogram.
+  SWINGPIPE_REQUIRE_TEST_PYTHON(py);
+  const auto& p1 = res.begin()->second;
+  const auto path = dir_ / "out/r" / p1["arrays"]["file"].get<std::string>();
+  std::ofstream(dir_ / "read.py") << "import h5py, sys\n"
+                                     "with h5py.File(sys.argv[1], 'r') as f:\n"
+                                     "    h = f['diagonal_histogram']\n"
+                                     "    print(h.attrs['axes'], sum(int(v) for v in h[()]))\n";
+  std::string out;
+  ASSERT_EQ(
+      test::run_shell(py.string() + " " + (dir_ / "read.py").string() + " " + path.string(), &out),
+      0)
+      << out;
+  const io::ArrayFile back = io::read_h5(path);
+  const auto diag = back.at("diagonal_histogram").values<int64_t>();
+  int64_t lines = 0;
+  for (int64_t v : diag) lines += v;
+  EXPECT_EQ(out, "length " + std::to_string(lines) + "\n");
 }
 
 TEST_F(RqaRun, BadConfigsNameTheKey) {
