@@ -288,7 +288,7 @@ inline void transpose_words(Words8* r) {
     r[q] ^= t << 8;
     r[q + 1] ^= t;
   }
-  auto inner = [r](int j, uint64_t mask, Words8 partner, Words8 low) {
+  auto inner = [r](int j, uint64_t mask, const Words8& partner, const Words8& low) {
     const Words8 m = Words8{} + mask;
     for (int q = 0; q < 8; ++q) {
       const Words8 b = __builtin_shuffle(r[q], partner);
