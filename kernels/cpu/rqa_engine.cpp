@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
@@ -344,6 +345,113 @@ class TileEngine {
   std::vector<uint32_t> vc_, vwc_, hc_, hwc_, dc_;
 };
 
+/// The largest value over every cell of an nx x ny matrix, tile by tile (all cells: the max is
+/// symmetric anyway; `sym` computes the upper triangle only).
+template <class T>
+T max_by_tiles(Level level, const TileJob<T>& job, int64_t nx, int64_t ny, bool sym, int th) {
+  const int64_t nbx = (nx + 63) / 64, nby = (ny + 63) / 64;
+  T best = T(0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(th) reduction(max : best)
+  for (int64_t I = 0; I < nbx; ++I)
+    for (int64_t J = sym ? I : 0; J < nby; ++J) {
+      const int64_t i0 = I * 64, j0 = J * 64;
+      const T m = tile_max(level, job, i0, j0, static_cast<int>(std::min<int64_t>(64, nx - i0)),
+                           static_cast<int>(std::min<int64_t>(64, ny - j0)));
+      best = best < m ? m : best;
+    }
+  return best;
+}
+
+/// The largest value of a region, exactly, mostly without visiting every cell: a pair (a, b)
+/// found by two farthest-point scans gives a lower bound L; a point whose distance to the farthest
+/// corner of the other cloud's bounding box (an upper bound on all its distances, in float64) is
+/// below L (less a margin for rounding) cannot be an end of the largest pair. The remaining points
+/// (about a tenth of a Lorenz trajectory) are gathered and compared all against all.
+template <class T>
+T pruned_max(const detail::Region<T>& r, Level level, int th) {
+  const int64_t nx = r.x.count, ny = r.y.count;
+  const int dims = r.x.dims;
+  detail::WalkProblem<T> w;
+  w.x = r.x;
+  w.y = r.y;
+  w.norm = r.norm;
+  const TileJob<T> full = tile_job(w);
+  if (nx * ny <= (int64_t{1} << 20)) return max_by_tiles(level, full, nx, ny, r.symmetric, th);
+  const bool euclid = r.norm == detail::NormCode::euclidean;
+  auto distance = [&](int64_t i, int64_t j) {
+    const double v = static_cast<double>(
+        detail::cell_value(r.norm, r.x.base, r.x.stride, i, r.y.base, r.y.stride, j, dims));
+    return euclid ? std::sqrt(v) : v;
+  };
+  auto box = [&](const detail::Cloud<T>& c, std::vector<double>& lo, std::vector<double>& hi) {
+    lo.assign(static_cast<std::size_t>(dims), std::numeric_limits<double>::infinity());
+    hi.assign(static_cast<std::size_t>(dims), -std::numeric_limits<double>::infinity());
+    for (int d = 0; d < dims; ++d)
+      for (int64_t i = 0; i < c.count; ++i) {
+        const double v = static_cast<double>(c.base[d * c.stride + i]);
+        lo[static_cast<std::size_t>(d)] = std::min(lo[static_cast<std::size_t>(d)], v);
+        hi[static_cast<std::size_t>(d)] = std::max(hi[static_cast<std::size_t>(d)], v);
+      }
+  };
+  std::vector<double> xlo, xhi, ylo, yhi;
+  box(r.x, xlo, xhi);
+  box(r.y, ylo, yhi);
+  // Lower bound: x_0 -> farthest y_b -> farthest x_a.
+  int64_t b = 0, a = 0;
+  double best = -1;
+  for (int64_t j = 0; j < ny; ++j)
+    if (const double d = distance(0, j); d > best) best = d, b = j;
+  best = -1;
+  for (int64_t i = 0; i < nx; ++i)
+    if (const double d = distance(i, b); d > best) best = d, a = i;
+  const double margin = sizeof(T) == 4 ? 1e-4 : 1e-12;
+  const double L = best * (1 - margin);
+  auto candidates = [&](const detail::Cloud<T>& c, const std::vector<double>& lo,
+                        const std::vector<double>& hi) {
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < c.count; ++i) {
+      double acc = 0;
+      for (int d = 0; d < dims; ++d) {
+        const double v = static_cast<double>(c.base[d * c.stride + i]);
+        const double f = std::max(std::abs(v - lo[static_cast<std::size_t>(d)]),
+                                  std::abs(hi[static_cast<std::size_t>(d)] - v));
+        acc = euclid ? acc + f * f
+                     : (r.norm == detail::NormCode::maximum ? std::max(acc, f) : acc + f);
+      }
+      if ((euclid ? std::sqrt(acc) : acc) * (1 + 1e-12) >= L) out.push_back(i);
+    }
+    return out;
+  };
+  const std::vector<int64_t> cx = candidates(r.x, ylo, yhi);
+  const std::vector<int64_t> cy = r.symmetric ? cx : candidates(r.y, xlo, xhi);
+  const auto nc = static_cast<double>(cx.size()) * static_cast<double>(cy.size());
+  if (nc * 4 > static_cast<double>(nx) * static_cast<double>(ny) * (r.symmetric ? 0.5 : 1.0))
+    return max_by_tiles(level, full, nx, ny, r.symmetric, th);
+  // Gather the candidates into padded dims-major copies and compare them all against all.
+  auto gather = [&](const detail::Cloud<T>& c, const std::vector<int64_t>& idx,
+                    std::vector<T>& buf) {
+    const int64_t stride = (static_cast<int64_t>(idx.size()) + 63) / 64 * 64 + 64;
+    buf.assign(static_cast<std::size_t>(stride * dims), T(0));
+    for (int d = 0; d < dims; ++d)
+      for (std::size_t k = 0; k < idx.size(); ++k)
+        buf[static_cast<std::size_t>(d * stride) + k] = c.base[d * c.stride + idx[k]];
+    return stride;
+  };
+  std::vector<T> bx, by;
+  detail::WalkProblem<T> pw;
+  pw.x = {bx.data(), 0, static_cast<int64_t>(cx.size()), dims};
+  pw.x.stride = gather(r.x, cx, bx);
+  pw.x.base = bx.data();
+  pw.y.stride = gather(r.y, cy, by);
+  pw.y.base = by.data();
+  pw.y.count = static_cast<int64_t>(cy.size());
+  pw.y.dims = dims;
+  pw.norm = r.norm;
+  const T inside = max_by_tiles(level, tile_job(pw), pw.x.count, pw.y.count, false, th);
+  const T pair = detail::cell_value(r.norm, r.x.base, r.x.stride, a, r.y.base, r.y.stride, b, dims);
+  return inside < pair ? pair : inside;
+}
+
 }  // namespace
 }  // namespace cpu
 
@@ -378,19 +486,7 @@ RegionPasses<T> cpu_passes(const Region<T>& region, Simd simd, int threads) {
   const int64_t nbx = (nx + 63) / 64, nby = (ny + 63) / 64;
   const int th = cpu::useful_threads(threads, region.symmetric ? nbx * (nbx + 1) / 2 : nbx * nby);
   const bool sym = region.symmetric;
-  passes.max_value = [=]() {
-    T best = T(0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(th) reduction(max : best)
-    for (int64_t I = 0; I < nbx; ++I)
-      for (int64_t J = sym ? I : 0; J < nby; ++J) {
-        const int64_t i0 = I * 64, j0 = J * 64;
-        const T m =
-            cpu::tile_max(level, job, i0, j0, static_cast<int>(std::min<int64_t>(64, nx - i0)),
-                          static_cast<int>(std::min<int64_t>(64, ny - j0)));
-        best = best < m ? m : best;
-      }
-    return best;
-  };
+  passes.max_value = [=]() { return cpu::pruned_max(region, level, th); };
   const Region<T> r = region;
   // One sweep over the region's off-diagonal cells: per-thread CountJobs, set up by `init`.
   auto sweep = [=](const std::function<void(cpu::CountJob<T>&, int thread)>& init,

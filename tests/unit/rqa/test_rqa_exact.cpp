@@ -200,6 +200,28 @@ TEST(RqaExact, RateThresholdsFromTheSampledEstimateAreExact) {
   }
 }
 
+TEST(RqaExact, FractionThresholdsFromThePrunedMaximumAreExact) {
+  // Over 2^20 cells the largest distance comes from bounding-box pruning: still the exact max.
+  auto rng = test::fresh_rng();
+  const Points<double> walk = random_walk<double>(rng, 1100, 3);
+  const Points<float> cloud = random_points<float>(rng, 1030, 2);
+  const Points<double> other = random_walk<double>(rng, 1000, 3);
+  for (Norm norm : {Norm::euclidean, Norm::maximum, Norm::manhattan}) {
+    Options o;
+    o.norm = norm;
+    o.threshold = Threshold::fraction(0.2);
+    EXPECT_EQ(resolve_epsilon<double>(walk, nullptr, o.threshold, o),
+              reference_recurrence(walk, o).epsilon)
+        << to_string(norm);
+    EXPECT_EQ(resolve_epsilon<float>(cloud, nullptr, o.threshold, o),
+              reference_recurrence(cloud, o).epsilon)
+        << to_string(norm);
+    EXPECT_EQ(resolve_epsilon<double>(walk, &other, o.threshold, o),
+              reference_cross(walk, other, o).epsilon)
+        << to_string(norm);
+  }
+}
+
 TEST(RqaExact, ThreadCountsGiveTheSameResult) {
   auto rng = test::fresh_rng();
   const Points<double> x = random_walk<double>(rng, 3000, 2);  // 47 x 47 tiles
