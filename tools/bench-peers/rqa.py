@@ -15,8 +15,8 @@ significant digits so that swingpipe reads exactly the values the peers get.
    pyRQA with variants_kwargs={"optimisations_enabled": True} (its default builds the kernels
    with -cl-opt-disable), swingpipe's CPU backend (`seconds` = the RQA itself, no file I/O), and
    a numpy re-creation of the Python suite's dense method (the dense n x n distance matrix,
-   d <= eps, measures from the dense boolean matrix) at min(n, dense_max) points. Each runs in
-   its own process; peak memory is that process's max RSS.
+   d < eps, RR and DET from the dense boolean matrix, DET on one triangle) at min(n, dense_max)
+   points. Each runs in its own process; peak memory is that process's max RSS.
 """
 import argparse
 import json
@@ -162,7 +162,7 @@ def check(bin_, workdir):
 def dense_rqa(x, eps):
     """The Python suite's dense method, re-created with numpy: the whole matrix in memory."""
     d = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=-1))
-    r = d <= eps
+    r = d < eps
     np.fill_diagonal(r, False)
     n = len(x)
     rr = r.sum() / (n * n - n)

@@ -6,10 +6,10 @@
 // ---- Points ----------------------------------------------------------------------------------
 // A trajectory of `count` points with `dims` coordinates, dims-major (coordinate d of point i at
 // values[d * count + i]). embed() makes one from a channel-major series:
-//  - Embedding::channels(): the chosen channels are the coordinates, each z-scored
+//  - Embedding::of_channels(): the chosen channels are the coordinates, each z-scored
 //    ((x - mean) / std, population std) when `zscore` (the Python suite's default: joint
 //    positions and velocities). A channel with zero spread is centred only (all zeros).
-//  - Embedding::delay(m, tau, channel): x_i = (s_i, s_{i+tau}, ..., s_{i+(m-1)tau}) of one
+//  - Embedding::time_delay(channel, m, tau): x_i = (s_i, s_{i+tau}, ..., s_{i+(m-1)tau}) of one
 //    channel (z-scored first when `zscore`), n - (m-1)tau points (as pyRQA's TimeSeries).
 // NaN or infinity anywhere in the used channels throws InputError naming the channel and frame.
 //
@@ -61,8 +61,8 @@
 //   (the transpose of standard's). pyRQA computes the measures in float32; here they are float64
 //   (the histograms are equal exactly).
 //  Both conventions differ from the Python suite, which built the dense n x n matrix (24 GiB for
-//  35 000 frames), used d <= eps on one triangle for DET, and changed the threshold rule in its
-//  "sparse" variant.
+//  35 000 frames), counted DET's lines on one triangle only, and changed the threshold rule in
+//  its "sparse" variant.
 // Cross-recurrence of x (n_x points) and y (n_y points, same dims): the n_x x n_y matrix, nothing
 // symmetric; the Theiler window defaults to 0 there (RecurrenceAnalysis.jl's default), 1 else.
 //
