@@ -9,5 +9,6 @@ AnalysisInfo stats_analysis_info();
 AnalysisInfo dtw_analysis_info();
 AnalysisInfo lag_matrix_analysis_info();
 AnalysisInfo kinematic_sequence_analysis_info();
+AnalysisInfo rqa_analysis_info();
 
 }  // namespace swingpipe::pipeline

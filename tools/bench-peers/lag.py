@@ -1,7 +1,7 @@
 """Lag matrix: the Python suite's method against `swingpipe lag`, on the same data.
 
 Run through `tools/bench-peers.sh lag [--count N] [--joints J] [--frames F] [--max-lag M]
-[--repeat R]` (it provides .venv-bench with numpy and scipy).
+[--repeat R]` (it provides .venv-bench-lag with numpy and scipy).
 
 The data: N recordings of J joints x F frames (default 20 x 30 x 2000), numpy default_rng(42)
 AR(1) noise, written as .npy files (frames, joints) float64 that both sides read.
