@@ -5,6 +5,8 @@
 #   tools/bench-peers.sh dtw [--count N] [--length L] [--band-fraction F] [--repeat R]
 #   tools/bench-peers.sh lag [--count N] [--joints J] [--frames F] [--max-lag M] [--repeat R]
 #   tools/bench-peers.sh rqa [--n N] [--eps E] [--dense-max N] [--no-check] [--no-timing]
+#   tools/bench-peers.sh server [--duration D] [--suite-duration D] [--connections C] [--threads T]
+#                                   [--workers W] [--recordings N]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -20,13 +22,18 @@
 # auto/cross/joint); then the timings of pyRQA (optimisations on), swingpipe's CPU backend and the
 # Python suite's dense numpy method on N points (default 10 000), with each one's peak memory.
 #
+# server: `swingpipe serve` against the Python suite's stack (FastAPI on uvicorn, W workers) on
+# the same library and keys database, under wrk: /health and an authenticated /v1/library/stats
+# (both must give the same statistics first); the peer with a verified-key cache like swingpipe's,
+# then as the suite runs (bcrypt and a usage write per request). Prints req/s and p99. Needs wrk.
+#
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Output goes to
 # out/bench-peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
-known="dtw, lag, rqa"
+usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+known="dtw, lag, rqa, server"
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
 [[ $what == -h || $what == --help ]] && { usage; exit 0; }
@@ -61,5 +68,8 @@ case $what in
   rqa)
     exec "$(venv rqa 'pyrqa, pyopencl, numpy' pyrqa==8.1.0 pyopencl pocl-binary-distribution numpy)" \
       tools/bench-peers/rqa.py "$bin" "$out" "$@" ;;
+  server)
+    exec "$(venv server 'fastapi, uvicorn, bcrypt, uvloop, httptools' fastapi==0.163.2 'uvicorn[standard]==0.54.0' \
+      bcrypt==5.0.0)" tools/bench-peers/server.py "$bin" "$out" "$@" ;;
   *) echo "bench-peers: unknown comparison '$what' (known: $known)" >&2; exit 2 ;;
 esac
