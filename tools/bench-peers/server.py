@@ -213,7 +213,8 @@ def main():
     for server, routes in results.items():
         for route, r in routes.items():
             errs = r["non_2xx"] + r["socket_errors"]
-            print(f"{server:<12} {route:<20} {r['req_per_s']:>10.0f} {r['p99_ms']:>9.2f} "
+            rps = f"{r['req_per_s']:.0f}" if r["req_per_s"] >= 100 else f"{r['req_per_s']:.2f}"
+            print(f"{server:<12} {route:<20} {rps:>10} {r['p99_ms']:>9.2f} "
                   f"{r['requests']:>9} {errs:>7}")
     ours_rps = results["swingpipe"]["stats"]["req_per_s"]
     ratios = []
