@@ -1,5 +1,6 @@
 // The endpoints over HTTP: the OpenAPI document against the route table, the library, runs
 // through the pipeline, task state and results, cancellation, the registry's limits and restart.
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -179,6 +180,69 @@ TEST_F(Http, HealthAndLibrary) {
   EXPECT_EQ(error_code(c.Get("/v1/recordings?limit=1&limit=2", h)), "invalid_parameter");
   EXPECT_EQ(error_code(c.Get("/v1/recordings?order_by=password", h)), "invalid_parameter");
   EXPECT_EQ(error_code(c.Get("/v1/recordings?colour=red", h)), "unknown_parameter");
+}
+
+TEST_F(Http, EdgesEmptyLibraryOneFrameMissingValuesAndOutOfRangeParameters) {
+  {
+    // An empty library: counts are 0, averages null (unknown, not 0), an empty first page.
+    test::TempDir empty_dir;
+    const ServerConfig empty = test::test_config(empty_dir.path());
+    const auto key = test::make_key(empty.keys_database, auth::kRead, std::nullopt, "empty");
+    test::InProcessServer s(empty);
+    auto c = s.client();
+    auto r = c.Get("/v1/library/stats", bearer(key.secret));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto st = json_of(r);
+    EXPECT_EQ(st["count"], 0);
+    EXPECT_EQ(st["total_frames"], 0);
+    EXPECT_TRUE(st["avg_rating"].is_null()) << st;
+    EXPECT_TRUE(st["by_club_type"].empty()) << st;
+    r = c.Get("/v1/recordings", bearer(key.secret));
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_TRUE(json_of(r)["recordings"].empty());
+    EXPECT_TRUE(json_of(r)["next_offset"].is_null());
+  }
+  test::InProcessServer s(config_);
+  auto c = s.client();
+  const auto h = bearer(runner_.secret);
+  RecordingLibrary lib(config_.library);
+  // One frame with a missing value: stored as NaN, served as null, never as 0.
+  auto r = c.Post("/v1/recordings?filename=one.csv&sample_rate=100", h, "x,y\n1.5,\n", "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  const int64_t id = json_of(r)["ids"][0];
+  const Recording one = lib.get(id);
+  ASSERT_EQ(one.frames(), 1);
+  EXPECT_EQ(one.channel(0)[0], 1.5);
+  EXPECT_TRUE(std::isnan(one.channel(1)[0]));
+  r = c.Get("/v1/recordings/" + std::to_string(id) + "?data=1", h);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto rec = json_of(r);
+  EXPECT_EQ(rec["data"][one.channels[0]][0].get<double>(), 1.5) << rec["data"];
+  EXPECT_TRUE(rec["data"][one.channels[1]][0].is_null()) << rec["data"];
+  // Out-of-range, wrong-type and overflowing parameters are refused by name; nothing is clamped.
+  const int64_t before = lib.count();
+  for (const std::string& q : std::vector<std::string>{
+           "limit=" + std::to_string(config_.page_max + 1), "limit=99999999999999999999999",
+           "limit=1.5", "limit=abc", "limit=", "offset=-1", "offset=1e3"}) {
+    r = c.Get("/v1/recordings?" + q, h);
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(r->status, 400) << q;
+    EXPECT_EQ(error_code(r), "invalid_parameter") << q << ": " << r->body;
+    const std::string name = q.substr(0, q.find('='));
+    EXPECT_NE(json_of(r)["error"]["message"].get<std::string>().find(name), std::string::npos)
+        << q << ": " << r->body;
+  }
+  r = c.Get("/v1/recordings?offset=1000000000", h);  // past the end: an empty last page
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(json_of(r)["recordings"].empty());
+  EXPECT_TRUE(json_of(r)["next_offset"].is_null());
+  for (const std::string path :
+       {"/v1/recordings/0", "/v1/recordings/-1", "/v1/recordings/99999999999999999999999"}) {
+    EXPECT_EQ(error_code(c.Get(path, h)), "invalid_parameter") << path;
+  }
+  EXPECT_EQ(lib.count(), before);
 }
 
 TEST_F(Http, UploadsEveryFormatTheCliImports) {
