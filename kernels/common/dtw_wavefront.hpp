@@ -282,8 +282,10 @@ SP_KERNEL_FN void run_item(const ItemArgs<T>& a, const WorkItem& w, Lanes& lanes
         x.up = x.lane == 0 ? b1[q] : above[q];
         b1[q] = b2[q];
         b2[q] = boundary(x.lane, s + 3);
+        if constexpr (CH > 0) {  // the any-channel variant reads its frames per cell
 #pragma unroll
-        for (int c = 0; c < S::kRegCh; ++c) x.yv[c] = yn[q][c];
+          for (int c = 0; c < CH; ++c) x.yv[c] = yn[q][c];
+        }
       }
     };
 
