@@ -141,18 +141,18 @@ for ((i = 0; i < K; ++i)); do
     "${NAMES[i]}" "$CARRY/bin/${BIN[i]}" "${FILTER[i]}"
   printf 'set_tests_properties([=[%s]=] PROPERTIES LABELS gpu TIMEOUT 150)\n' "${NAMES[i]}"
 done >"$TMP/ctest/CTestTestfile.cmake"
-run_stage gpu_tests 100 "$LOG/tests.log" ctest --test-dir "$TMP/ctest" -L gpu --output-on-failure
+run_stage gpu_tests 90 "$LOG/tests.log" ctest --test-dir "$TMP/ctest" -L gpu --output-on-failure
 
 # ---- 4. compute-sanitizer ------------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then
   for ((i = 0; i < K; ++i)); do
     san=(compute-sanitizer --target-processes all --error-exitcode 99 --print-limit 20)
-    run_stage "memcheck:${NAMES[i]}" $((60 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+    run_stage "memcheck:${NAMES[i]}" $((50 / K)) "$LOG/sanitizers.log" "${san[@]}" \
       --tool memcheck --leak-check full "$CARRY/bin/${BIN[i]}" --gtest_color=no \
       --gtest_filter="${SAN[i]}"
-    run_stage "synccheck:${NAMES[i]}" $((40 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+    run_stage "synccheck:${NAMES[i]}" $((30 / K)) "$LOG/sanitizers.log" "${san[@]}" \
       --tool synccheck "$CARRY/bin/${BIN[i]}" --gtest_color=no --gtest_filter="${SAN[i]}"
-    run_stage "initcheck:${NAMES[i]}" $((40 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+    run_stage "initcheck:${NAMES[i]}" $((35 / K)) "$LOG/sanitizers.log" "${san[@]}" \
       --tool initcheck "$CARRY/bin/${BIN[i]}" --gtest_color=no --gtest_filter="${SAN[i]}"
   done
 else
@@ -162,7 +162,7 @@ fi
 # ---- 5. CUDA benchmarks --------------------------------------------------------------------
 bench_filter=""
 for ((i = 0; i < K; ++i)); do bench_filter+="${bench_filter:+|}(${BENCH[i]})"; done
-run_stage bench 60 "$LOG/bench.log" "$CARRY/bin/swingpipe" bench \
+run_stage bench 50 "$LOG/bench.log" "$CARRY/bin/swingpipe" bench \
   --benchmark_filter="$bench_filter" --benchmark_min_time=0.2 \
   --benchmark_out="$LOG/bench.json" --benchmark_out_format=json
 if [[ "${STATUS[bench]}" == PASS ]] && ! grep -q '"real_time"' "$LOG/bench.json" 2>/dev/null; then
@@ -175,7 +175,7 @@ fi
 if command -v ncu >/dev/null; then
   for ((i = 0; i < K; ++i)); do
     [[ "${NCU[i]}" == - ]] && continue
-    run_stage "ncu:${NAMES[i]}" 45 "$LOG/ncu.log" ncu --target-processes all --clock-control none \
+    run_stage "ncu:${NAMES[i]}" 40 "$LOG/ncu.log" ncu --target-processes all --clock-control none \
       --kernel-name "regex:${NCU[i]%%@*}" --launch-count 1 --section SpeedOfLight \
       --section Occupancy --section LaunchStats \
       "$CARRY/bin/swingpipe" bench --benchmark_filter="${NCU[i]#*@}"

@@ -6,10 +6,13 @@
 // Throughput is measured by `swingpipe bench dtw` (tools/bench/bench_dtw.cpp), not here.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
 #include <thread>
@@ -560,6 +563,38 @@ TYPED_TEST(DtwGpu, ConcurrentHostThreads) {
     for (std::size_t k = 0; k < n * n; ++k)
       EXPECT_TRUE(close(outs[static_cast<std::size_t>(t)][k], static_cast<double>(want[k])))
           << "thread " << t << " element " << k;
+}
+
+TEST(DtwGpuCli, KnnWithBackendCudaEqualsCpu) {
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  test::TempDir dir;
+  // UCR-format files (label, then the values, tab-separated), 60 frames per series.
+  auto write = [&](const std::string& name, int count) {
+    std::ofstream f(dir / name);
+    for (int s = 0; s < count; ++s) {
+      f << 1 + s % 2;
+      for (const double x : test::random_values(rng, 60)) f << '\t' << x;
+      f << '\n';
+    }
+    return (dir / name).string();
+  };
+  const std::string q = write("q.tsv", 7), r = write("r.tsv", 40);
+  const std::string args = "-q --json dtw --query " + q + " --refs " + r + " --knn 3 --band 6";
+  std::string cpu_out, gpu_out;
+  ASSERT_EQ(test::run_cli(args + " --backend cpu", &cpu_out), 0) << cpu_out;
+  ASSERT_EQ(test::run_cli(args + " --backend cuda", &gpu_out), 0) << gpu_out;
+  const auto cpu = nlohmann::json::parse(cpu_out), gpu = nlohmann::json::parse(gpu_out);
+  EXPECT_EQ(gpu["backend"], "cuda");
+  ASSERT_EQ(gpu["results"].size(), 7u);
+  for (std::size_t i = 0; i < 7; ++i)
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto& g = gpu["results"][i]["neighbors"][k];
+      const auto& c = cpu["results"][i]["neighbors"][k];
+      EXPECT_EQ(g["index"], c["index"]) << "query " << i << " rank " << k;
+      EXPECT_NEAR(g["distance"].get<double>(), c["distance"].get<double>(),
+                  1e-12 * std::max(1.0, c["distance"].get<double>()));
+    }
 }
 
 }  // namespace

@@ -379,15 +379,17 @@ void check_emulated_variants() {
     std::vector<PairIndex> pairs;
     for (int64_t i = 0; i < 7; ++i)
       for (int64_t j = 0; j < 7; ++j) pairs.push_back({i, j});
-    pairs.push_back({7, 7});
-    pairs.push_back({7, 6});
-    pairs.push_back({5, 7});
     for (const Band band :
          {Band::full(), Band::samples(0), Band::samples(9), Band::fraction(0.1)}) {
       SCOPED_TRACE(::testing::Message() << "channels " << channels << ", band "
                                         << static_cast<int>(band.kind) << " " << band.value);
+      // The long series with the full window only, where it goes to the large shape (the
+      // emulation runs every lane on one core: the long pairs dominate the test's time).
+      std::vector<PairIndex> with_long = pairs;
+      if (band.kind == Band::Kind::full && channels <= 3)
+        with_long.insert(with_long.end(), {{7, 7}, {7, 6}, {5, 7}});
       EmulationStats stats;
-      expect_emulated_pairs(a, b, pairs, band, band.kind == Band::Kind::samples, 3, &stats);
+      expect_emulated_pairs(a, b, with_long, band, band.kind == Band::Kind::samples, 3, &stats);
       EXPECT_GT(stats.items[0], 0);
       if (channels <= 3 && band.kind == Band::Kind::full) {
         EXPECT_GT(stats.items[1], 0) << "the large shape never ran";
