@@ -236,7 +236,7 @@ Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& o
 
 }  // namespace
 
-std::vector<Recording> generate_swings(const SwingOptions& opt) {
+void generate_swings(const SwingOptions& opt, const std::function<void(Recording&&)>& sink) {
   if (opt.count < 0)
     throw InputError("demo swings: count must be >= 0, got " + std::to_string(opt.count));
   if (!(opt.sample_rate > 0) || !(opt.sample_rate <= 100000))
@@ -245,12 +245,16 @@ std::vector<Recording> generate_swings(const SwingOptions& opt) {
   Rng rng(opt.seed);
   std::vector<Golfer> golfers;
   for (const char* name : kGolferNames) golfers.push_back(make_golfer(rng, name));
-  std::vector<Recording> swings;
-  swings.reserve(static_cast<std::size_t>(opt.count));
   for (int i = 0; i < opt.count; ++i) {
     const Golfer& g = golfers[rng.index(static_cast<int>(golfers.size()))];
-    swings.push_back(make_swing(rng, g, i, opt));
+    sink(make_swing(rng, g, i, opt));
   }
+}
+
+std::vector<Recording> generate_swings(const SwingOptions& opt) {
+  std::vector<Recording> swings;
+  swings.reserve(static_cast<std::size_t>(std::max(0, opt.count)));
+  generate_swings(opt, [&](Recording&& r) { swings.push_back(std::move(r)); });
   return swings;
 }
 
