@@ -2,6 +2,7 @@
 # Compare swingpipe with peer libraries on identical data.
 #
 #   tools/bench-peers.sh dtw [--count N] [--length L] [--band-fraction F] [--repeat R]
+#   tools/bench-peers.sh mocap [--mb M] [--repeat R]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -11,23 +12,36 @@
 # the matrix computation is timed on both sides (best of R runs); the script prints time, GCUPS
 # (in-band cells per second) and the ratio, and checks that both matrices agree.
 #
+# mocap: import of a ~M MB C3D file (default 100; 150 markers, 32 analog channels at 10 samples
+# per frame, float storage, written by ezc3d itself from numpy's default_rng(42)) and a ~M MB .trc
+# file (50 markers, six decimals, some blank cells, written by Python). Peers read the same files:
+# ezc3d (C++ through its Python module, ezc3d.c3d(path)) the C3D, pandas.read_csv (C parser) the
+# .trc. swingpipe is timed twice: reading only (`swingpipe bench` mocap/*_read on that file) and
+# the whole `swingpipe library import` into a fresh library (read + checksum + SQLite). Each run
+# is a separate process, best of R; peak RSS from wait4. The values swingpipe stored are exported
+# and checked against the peer's arrays (NaN where the peer has NaN).
+#
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Creates .venv-bench with
-# dtaidistance and numpy from PyPI on first use. Output files go to out/bench-peers/.
+# the peers from PyPI on first use (dtaidistance, numpy; ezc3d, pandas). Output files go to
+# out/bench-peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 [[ $# -ge 1 ]] || { usage; exit 2; }
+[[ $1 == -h || $1 == --help ]] && { usage; exit 0; }
 what=$1; shift
-[[ $what == dtw ]] || { echo "bench-peers: unknown comparison '$what' (known: dtw)" >&2; exit 2; }
+[[ $what == dtw || $what == mocap ]] ||
+  { echo "bench-peers: unknown comparison '$what' (known: dtw, mocap)" >&2; exit 2; }
 
-count=1000 length=128 fraction=1.0 repeat=3
+count=1000 length=128 fraction=1.0 repeat=3 mb=100
 while [[ $# -gt 0 ]]; do
   case $1 in
     --count) count=$2; shift 2 ;;
     --length) length=$2; shift 2 ;;
     --band-fraction) fraction=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --mb) mb=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
   esac
@@ -42,14 +56,17 @@ fi
 [[ -n $bin && -x $bin ]] || { echo "bench-peers: no swingpipe binary (build it or set SWINGPIPE_BIN)" >&2; exit 2; }
 
 venv=.venv-bench
-if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import dtaidistance, numpy' 2>/dev/null; then
+if [[ ! -x $venv/bin/python ]] || ! $venv/bin/python -c 'import dtaidistance, numpy, ezc3d, pandas' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
-  "$venv/bin/pip" install --quiet dtaidistance numpy
+  "$venv/bin/pip" install --quiet dtaidistance numpy ezc3d pandas
 fi
 
 out=out/bench-peers
 mkdir -p "$out"
+if [[ $what == mocap ]]; then
+  exec "$venv/bin/python" tools/bench_peers_mocap.py "$bin" "$out" "$mb" "$repeat"
+fi
 "$venv/bin/python" - "$bin" "$out" "$count" "$length" "$fraction" "$repeat" <<'PY'
 import json, math, os, subprocess, sys, time
 import numpy as np

@@ -12,6 +12,7 @@ packages=(
   libhdf5-dev libfftw3-dev libeigen3-dev libmujoco-dev libcpp-httplib-dev libcrypt-dev
   clang libclang-rt-14-dev
   python3 python3-venv
+  time  # GNU time: peak memory in tools/bench-peers.sh mocap
 )
 
 missing=()

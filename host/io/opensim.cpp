@@ -30,9 +30,10 @@ std::optional<std::size_t> parse_count(std::string_view s) {
   return v;
 }
 
-/// Parses a data cell; InputError naming the line and the column otherwise.
+/// Parses a data cell (already trimmed); InputError naming the line and the column otherwise.
 double cell_value(const detail::StreamLines& in, std::string_view cell, const std::string& column) {
   double v;
+  if (detail::parse_decimal_fast(cell, v)) return v;  // the common case
   if (!detail::parse_double(cell, v))
     fail_line(in.path(), in.line_number(),
               "column " + quote_token(column) + ": expected a number, got " + quote_token(cell));
@@ -370,27 +371,44 @@ Recording read_trc(const std::filesystem::path& path, const TableOptions& opt) {
   detail::SeriesBuilder series(channels.size(), h.frames.value_or(0));
   detail::UniformClock clock(path, "Time");
   const std::size_t expected = 2 + 3 * h.markers;
+  // Where each marker cell of a row goes in the output row (-1: a marker not kept).
+  std::vector<int> slot(3 * h.markers, -1);
+  for (std::size_t k = 0; k < keep.size(); ++k)
+    for (std::size_t a = 0; a < 3; ++a) slot[3 * keep[k] + a] = static_cast<int>(first + 3 * k + a);
   std::string first_frame;
-  std::string_view line;
-  std::vector<std::string_view> cells;
+  std::string_view line, cell;
   while (in.next(line)) {
     if (detail::is_blank(line)) continue;
-    detail::split_cells(line, cells);
-    check_cells(in, cells, expected, "cells (Frame#, Time and X, Y, Z per marker)");
     if (h.frames && series.rows() == *h.frames)
       fail_line(path, in.line_number(),
                 "more data rows than NumFrames (" + std::to_string(*h.frames) + ")");
-    if (first_frame.empty()) first_frame = std::string(cells[0]);
+    // One pass over the cells: Frame#, Time, then X, Y, Z per marker; trailing blank cells (a
+    // final tab) are allowed, anything else past the last marker is an error.
+    detail::CellCursor cells(line);
     double* row = series.add_row();
-    if (clocked)
-      clock.add(cell_value(in, cells[1], "Time"), cells[1], in.line_number());
-    else
-      *row++ = cell_value(in, cells[1], "Time");
-    for (std::size_t k = 0; k < keep.size(); ++k) {
-      const std::size_t m = keep[k];
-      for (std::size_t a = 0; a < 3; ++a)
-        row[3 * k + a] = cell_value(in, cells[2 + 3 * m + a], channels[first + 3 * k + a]);
+    std::size_t n = 0;
+    bool extra = false;
+    while (cells.next(cell)) {
+      if (n >= expected) {
+        extra |= !cell.empty();
+      } else if (n >= 2) {
+        const int at = slot[n - 2];
+        if (at >= 0) row[at] = cell_value(in, cell, channels[static_cast<std::size_t>(at)]);
+      } else if (n == 1) {
+        if (clocked)
+          clock.add(cell_value(in, cell, "Time"), cell, in.line_number());
+        else
+          row[0] = cell_value(in, cell, "Time");
+      } else if (first_frame.empty()) {
+        first_frame = std::string(cell);
+      }
+      n += !(n >= expected && cell.empty());
     }
+    if (n != expected || extra)
+      fail_line(path, in.line_number(),
+                "expected " + std::to_string(expected) +
+                    " cells (Frame#, Time and X, Y, Z per marker), got " + std::to_string(n) +
+                    (in.terminated() ? "" : " (the last line is cut short: truncated file?)"));
   }
   if (h.frames && series.rows() != *h.frames)
     throw InputError(path.string() + ": " + std::to_string(series.rows()) +

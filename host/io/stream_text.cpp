@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "binary_file.hpp"
 #include "swingpipe/error.hpp"
@@ -43,18 +44,28 @@ bool StreamLines::fill() {
 }
 
 bool StreamLines::next(std::string_view& line) {
-  std::size_t scanned = pos_;
+  std::size_t scanned = pos_;  // bytes before this hold no line ending
   while (true) {
-    const std::size_t end = buf_.find_first_of("\r\n", scanned);
+    const char* base = buf_.data();
+    const auto* nl =
+        static_cast<const char*>(std::memchr(base + scanned, '\n', buf_.size() - scanned));
+    const std::size_t limit = nl ? static_cast<std::size_t>(nl - base) : buf_.size();
+    const auto* cr = static_cast<const char*>(std::memchr(base + scanned, '\r', limit - scanned));
+    if (cr && cr + 1 == base + buf_.size() && read_ < file_->size()) {
+      const std::size_t keep = static_cast<std::size_t>(cr - base) - pos_;  // is a \n next?
+      fill();
+      scanned = pos_ + keep;
+      continue;
+    }
+    std::size_t end = std::string::npos, next = 0;
+    if (cr) {  // \r\n, or a lone \r (old Mac files)
+      end = static_cast<std::size_t>(cr - base);
+      next = end + 1 + (cr + 1 == nl ? 1 : 0);
+    } else if (nl) {
+      end = limit;
+      next = end + 1;
+    }
     if (end != std::string::npos) {
-      if (buf_[end] == '\r' && end + 1 == buf_.size() && read_ < file_->size()) {
-        scanned = end - pos_;  // a \r at the end of the chunk: is a \n next?
-        fill();
-        scanned += pos_;
-        continue;
-      }
-      std::size_t next = end + 1;
-      if (buf_[end] == '\r' && next < buf_.size() && buf_[next] == '\n') ++next;
       line = std::string_view(buf_).substr(pos_, end - pos_);
       pos_ = next;
       ++line_;
@@ -77,6 +88,21 @@ bool StreamLines::next(std::string_view& line) {
 
 // ---- cells -------------------------------------------------------------------------------------
 
+namespace {
+
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+inline std::string_view trim_spaces(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+}  // namespace
+
 void split_cells(std::string_view line, std::vector<std::string_view>& out) {
   out.clear();
   if (line.find('\t') != std::string_view::npos) {
@@ -96,6 +122,33 @@ void split_cells(std::string_view line, std::vector<std::string_view>& out) {
     while (i < line.size() && line[i] != ' ' && line[i] != '\f' && line[i] != '\v') ++i;
     if (i > start) out.push_back(line.substr(start, i - start));
   }
+}
+
+CellCursor::CellCursor(std::string_view line)
+    : line_(line), tabs_(std::memchr(line.data(), '\t', line.size()) != nullptr) {}
+
+bool CellCursor::next(std::string_view& cell) {
+  if (done_) return false;
+  if (tabs_) {
+    const auto* base = line_.data();
+    const auto* tab = static_cast<const char*>(std::memchr(base + pos_, '\t', line_.size() - pos_));
+    const std::size_t end = tab ? static_cast<std::size_t>(tab - base) : line_.size();
+    cell = line_.substr(pos_, end - pos_);
+    if (!cell.empty() && (is_space(cell.front()) || is_space(cell.back())))
+      cell = trim_spaces(cell);
+    pos_ = end + 1;
+    done_ = tab == nullptr;
+    return true;
+  }
+  while (pos_ < line_.size() && is_space(line_[pos_])) ++pos_;
+  if (pos_ >= line_.size()) {
+    done_ = true;
+    return false;
+  }
+  const std::size_t start = pos_;
+  while (pos_ < line_.size() && !is_space(line_[pos_])) ++pos_;
+  cell = line_.substr(start, pos_ - start);
+  return true;
 }
 
 // ---- SeriesBuilder -----------------------------------------------------------------------------

@@ -47,6 +47,21 @@ class StreamLines {
 /// never empty). Tab-separated cells are trimmed of spaces.
 void split_cells(std::string_view line, std::vector<std::string_view>& out);
 
+/// Walks the cells of one line without storing them: on tabs when the line has one (cells trimmed
+/// of spaces), else on runs of spaces, like split_cells.
+class CellCursor {
+ public:
+  explicit CellCursor(std::string_view line);
+  /// The next cell; false after the last one.
+  bool next(std::string_view& cell);
+
+ private:
+  std::string_view line_;
+  std::size_t pos_ = 0;
+  bool tabs_ = false;
+  bool done_ = false;
+};
+
 /// Collects rows of `channels` values and returns them channel-major. With the row count known in
 /// advance the output is allocated once and rows are scattered into it in blocks (extra memory:
 /// one block); otherwise rows grow a row-major buffer that is transposed at the end.

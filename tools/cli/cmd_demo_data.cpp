@@ -68,7 +68,10 @@ void add_demo_data(CLI::App& app, Globals& g) {
     progress.finish();
     const std::size_t count = lib ? ids.size() : written.size();
     if (g.json) {
-      print_json({{"count", count}, {"files", written}, {"ids", ids}});
+      print_json({{"count", count},
+                  {"files", written},
+                  {"ids", ids},
+                  {"peak_memory_mib", json_number(peak_memory_mib())}});
     } else if (!out_dir->empty()) {
       spdlog::info("wrote {} swing(s) to {}", written.size(), *out_dir);
     } else {

@@ -242,11 +242,16 @@ void add_library(CLI::App& app, Globals& g) {
               << "\nsample rate   " << rec.sample_rate << " Hz\nduration      " << num(m.duration)
               << " s\npeak club spd " << num(m.peak_club_speed) << " m/s\nchecksum      "
               << m.checksum << "\nchannels      ";
+    const bool one_unit =
+        !rec.units.empty() && std::all_of(rec.units.begin(), rec.units.end(),
+                                          [&](const std::string& u) { return u == rec.units[0]; });
     for (int c = 0; c < rec.channel_count(); ++c) {
       std::cout << (c ? ", " : "") << rec.channels[c];
-      if (!rec.units.empty() && !rec.units[c].empty()) std::cout << " [" << rec.units[c] << "]";
+      if (!one_unit && !rec.units.empty() && !rec.units[c].empty())
+        std::cout << " [" << rec.units[c] << "]";
     }
     std::cout << "\n";
+    if (one_unit && !rec.units[0].empty()) std::cout << "units         " << rec.units[0] << "\n";
     bool first_attribute = true;
     for (const auto& [k, v] : m.attributes) {
       std::cout << (first_attribute ? "attributes    " : "              ") << k << ": " << v
