@@ -156,16 +156,15 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
     fail_line(path, lines.line_number(), "unterminated quote");
   const Header h =
       header ? parse_header(path, lines.line_number(), line, opt) : numbered_header(fields.size());
+  if (!header) lines = detail::LineReader(text);  // the first line is data: read it again
   const std::size_t ncol = h.names.size();
 
   std::vector<std::vector<double>> cols(ncol);
   std::vector<std::size_t> row_lines;
-  bool first_is_data = !header;  // the line already split into `fields` is the first row
-  while (first_is_data || lines.next(line)) {
-    if (!first_is_data && detail::is_blank(line)) continue;
+  while (lines.next(line)) {
+    if (detail::is_blank(line)) continue;
     const std::size_t ln = lines.line_number();
-    if (!first_is_data && !split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
-    first_is_data = false;
+    if (!split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
     if (fields.size() != ncol)
       fail_line(path, ln,
                 "expected " + std::to_string(ncol) + " columns like the " +

@@ -388,12 +388,15 @@ Recording read_trc(const std::filesystem::path& path, const TableOptions& opt) {
     double* row = series.add_row();
     std::size_t n = 0;
     bool extra = false;
-    while (cells.next(cell)) {
+    double v;
+    bool parsed;
+    while (cells.next_number(cell, v, parsed)) {
       if (n >= expected) {
         extra |= !cell.empty();
       } else if (n >= 2) {
         const int at = slot[n - 2];
-        if (at >= 0) row[at] = cell_value(in, cell, channels[static_cast<std::size_t>(at)]);
+        if (at >= 0)
+          row[at] = parsed ? v : cell_value(in, cell, channels[static_cast<std::size_t>(at)]);
       } else if (n == 1) {
         if (clocked)
           clock.add(cell_value(in, cell, "Time"), cell, in.line_number());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -149,6 +150,67 @@ bool CellCursor::next(std::string_view& cell) {
   while (pos_ < line_.size() && !is_space(line_[pos_])) ++pos_;
   cell = line_.substr(start, pos_ - start);
   return true;
+}
+
+// ---- numbers -----------------------------------------------------------------------------------
+
+/// Clinger's fast path from `p`: the end of the number parsed into `out`, or nullptr when the text
+/// there is not a plain decimal it can do exactly (out untouched).
+const char* scan_decimal(const char* p, const char* end, double& out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  int digits = 0, exponent = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p, ++digits)
+    m = m * 10 + static_cast<uint64_t>(*p - '0');
+  if (p < end && *p == '.') {
+    ++p;
+    for (; p < end && *p >= '0' && *p <= '9'; ++p, ++digits, --exponent)
+      m = m * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  if (digits == 0 || digits > 19) return nullptr;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    const bool neg_exp = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) ++p;
+    int e = 0, e_digits = 0;
+    for (; p < end && *p >= '0' && *p <= '9' && e < 10000; ++p, ++e_digits) e = e * 10 + (*p - '0');
+    if (e_digits == 0) return nullptr;
+    exponent += neg_exp ? -e : e;
+  }
+  if (m > (uint64_t{1} << 53) || exponent < -22 || exponent > 22) return nullptr;
+  double v = static_cast<double>(m);
+  v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
+  out = negative ? -v : v;
+  return p;
+}
+
+bool parse_decimal_fast(std::string_view token, double& out) {
+  const char* end = token.data() + token.size();
+  double v;
+  if (scan_decimal(token.data(), end, v) != end) return false;
+  out = v;
+  return true;
+}
+
+bool CellCursor::next_number(std::string_view& cell, double& v, bool& parsed) {
+  parsed = false;
+  if (tabs_ && !done_ && pos_ < line_.size()) {
+    const char* begin = line_.data() + pos_;
+    const char* end = line_.data() + line_.size();
+    const char* stop = scan_decimal(begin, end, v);
+    if (stop && stop != begin && (stop == end || *stop == '\t')) {
+      cell = std::string_view(begin, static_cast<std::size_t>(stop - begin));
+      pos_ = static_cast<std::size_t>(stop - line_.data()) + 1;
+      done_ = stop == end;
+      parsed = true;
+      return true;
+    }
+  }
+  return next(cell);
 }
 
 // ---- SeriesBuilder -----------------------------------------------------------------------------

@@ -47,6 +47,12 @@ class StreamLines {
 /// never empty). Tab-separated cells are trimmed of spaces.
 void split_cells(std::string_view line, std::vector<std::string_view>& out);
 
+/// Clinger's exact fast path for plain decimals ("-123.456789", "1.5e-3"): up to 19 digits whose
+/// value is at most 2^53, times a power of ten up to 1e22, is one correctly rounded IEEE operation
+/// on exact operands, so the result equals std::from_chars'. False (out untouched) for anything
+/// else: the caller falls back to the general parser. The token must be trimmed.
+bool parse_decimal_fast(std::string_view token, double& out);
+
 /// Walks the cells of one line without storing them: on tabs when the line has one (cells trimmed
 /// of spaces), else on runs of spaces, like split_cells.
 class CellCursor {
@@ -54,6 +60,10 @@ class CellCursor {
   explicit CellCursor(std::string_view line);
   /// The next cell; false after the last one.
   bool next(std::string_view& cell);
+  /// The same, parsing a plain decimal on the way (one pass over its bytes): `parsed` says
+  /// whether `v` holds the cell's value (as parse_decimal_fast gives it); otherwise the caller
+  /// parses `cell` itself.
+  bool next_number(std::string_view& cell, double& v, bool& parsed);
 
  private:
   std::string_view line_;

@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -56,13 +55,11 @@ bool LineReader::next(std::string_view& line) {
 }
 
 std::string_view trim(std::string_view s) {
-  auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-  };
-  std::size_t b = 0, e = s.size();
-  while (b < e && space(s[b])) ++b;
-  while (e > b && space(s[e - 1])) --e;
-  return s.substr(b, e - b);
+  const char* ws = " \t\r\n\f\v";
+  const auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
 }
 
 bool is_blank(std::string_view s) {
@@ -90,45 +87,10 @@ bool parse_double(std::string_view token, double& out) {
     return true;
   }
   if (token.size() > 1 && token[0] == '+' && token[1] != '-') token.remove_prefix(1);
-  if (parse_decimal_fast(token, out)) return true;
   const char* first = token.data();
   const char* last = first + token.size();
   const auto [ptr, ec] = std::from_chars(first, last, out);
   return ec == std::errc() && ptr == last;
-}
-
-bool parse_decimal_fast(std::string_view token, double& out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const char* p = token.data();
-  const char* end = p + token.size();
-  const bool negative = p < end && *p == '-';
-  if (negative) ++p;
-  uint64_t m = 0;
-  int digits = 0, exponent = 0;
-  for (; p < end && *p >= '0' && *p <= '9'; ++p, ++digits)
-    m = m * 10 + static_cast<uint64_t>(*p - '0');
-  if (p < end && *p == '.') {
-    ++p;
-    for (; p < end && *p >= '0' && *p <= '9'; ++p, ++digits, --exponent)
-      m = m * 10 + static_cast<uint64_t>(*p - '0');
-  }
-  if (digits == 0 || digits > 19) return false;
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    ++p;
-    const bool neg_exp = p < end && *p == '-';
-    if (p < end && (*p == '-' || *p == '+')) ++p;
-    int e = 0, e_digits = 0;
-    for (; p < end && *p >= '0' && *p <= '9' && e < 10000; ++p, ++e_digits) e = e * 10 + (*p - '0');
-    if (e_digits == 0) return false;
-    exponent += neg_exp ? -e : e;
-  }
-  if (p != end || m > (uint64_t{1} << 53) || exponent < -22 || exponent > 22) return false;
-  double v = static_cast<double>(m);
-  v = exponent < 0 ? v / kPow10[-exponent] : v * kPow10[exponent];
-  out = negative ? -v : v;
-  return true;
 }
 
 std::string quote_token(std::string_view token) {

@@ -46,12 +46,6 @@ bool is_missing(std::string_view token);
 /// allowed. False when the token is not a number or has trailing characters.
 bool parse_double(std::string_view token, double& out);
 
-/// Clinger's exact fast path for plain decimals ("-123.456789", "1.5e-3"): up to 19 digits whose
-/// value is below 2^53, times a power of ten up to 1e22, is one correctly rounded IEEE operation
-/// on exact operands, so the result equals std::from_chars'. False (out untouched) for anything
-/// else: the caller falls back to from_chars. The token must be trimmed.
-bool parse_decimal_fast(std::string_view token, double& out);
-
 /// The token, shortened for an error message.
 std::string quote_token(std::string_view token);
 

@@ -47,6 +47,16 @@ std::map<std::string, std::string> parse_attributes(const std::string& json, int
   }
 }
 
+std::vector<std::string> parse_units(const std::string& json, const RecordingMeta& m,
+                                     const std::string& path) {
+  try {
+    return nlohmann::json::parse(json).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError(path + ": recording " + std::to_string(m.id) +
+                           ": unreadable units: " + e.what());
+  }
+}
+
 std::string attributes_json(const std::map<std::string, std::string>& a) {
   return nlohmann::json(a).dump();
 }
@@ -320,12 +330,11 @@ Recording RecordingLibrary::get(int64_t id) const {
                            ")");
   try {
     rec.channels = nlohmann::json::parse(s.text(k + 1)).get<std::vector<std::string>>();
-    if (!s.is_null(k + 4))
-      rec.units = nlohmann::json::parse(s.text(k + 4)).get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) +
-                           ": unreadable channel names or units: " + e.what());
+                           ": unreadable channel names: " + e.what());
   }
+  if (!s.is_null(k + 4)) rec.units = parse_units(s.text(k + 4), rec.meta, impl_->path.string());
   const auto expected = static_cast<std::size_t>(rec.meta.num_frames) * rec.channels.size();
   if (rec.meta.num_frames < 0 || blob.size() != expected * sizeof(double))
     throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) + ": series has " +

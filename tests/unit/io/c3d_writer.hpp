@@ -85,6 +85,10 @@ struct SynthC3d {
   bool analog_unsigned = false;  ///< ANALOG:FORMAT "UNSIGNED"
   std::vector<double> analogs;   ///< frames x samples x channels
   std::vector<std::string> subjects;
+  /// How the frame count is written: "auto" (an integer POINT:FRAMES, float above 65535), "trial"
+  /// (POINT:FRAMES 65535 and TRIAL:ACTUAL_START_FIELD/END_FIELD), "long" (POINT:FRAMES 65535 and
+  /// POINT:LONG_FRAMES), "header" (no POINT:FRAMES: only the header's first/last frame words).
+  std::string frames_as = "auto";
 
   int point_count() const { return static_cast<int>(point_labels.size()); }
   int channel_count() const { return static_cast<int>(analog_labels.size()); }
@@ -222,6 +226,15 @@ struct SynthC3d {
     if (!subjects.empty()) {
       rs.push_back({"SUBJECTS", -3, group_body("")});
       rs.push_back({"NAMES", 3, text_param(subjects)});
+    }
+    if (frames_as == "trial") {  // 32-bit frame numbers as two 16-bit words, low word first
+      const int64_t last = first_frame + frames - 1;
+      rs.push_back({"TRIAL", -4, group_body("")});
+      rs.push_back({"ACTUAL_START_FIELD", 4, int_param({first_frame, 0}, true)});
+      rs.push_back(
+          {"ACTUAL_END_FIELD", 4,
+           int_param({static_cast<int16_t>(last & 0xffff), static_cast<int16_t>(last >> 16)},
+                     true)});
     }
     ByteWriter w(processor);
     w.u8(1);

@@ -247,12 +247,44 @@ TEST(C3dFrames, MoreThan65535FramesAsFloatFramesTrialFieldsAndLongFrames) {
   SynthC3d f;
   f.point_labels = {"m"};
   f.frames = 70001;
+  f.first_frame = 3;
   f.float_storage = false;
   for (int64_t t = 0; t < f.frames; ++t) f.points.push_back({double(t % 30000), 1, 2, 0});
-  f.write(dir / "long.c3d");
-  const auto rec = io::c3d::read(dir / "long.c3d").at(0);
-  ASSERT_EQ(rec.frames(), 70001);
-  EXPECT_EQ(rec.data[70000], (70000 % 30000) * static_cast<double>(static_cast<float>(0.1)));
+  const double scale = static_cast<float>(0.1);
+  for (const char* how : {"auto", "trial", "long"}) {
+    f.frames_as = how;
+    f.write(dir / "long.c3d");
+    const auto rec = io::c3d::read(dir / "long.c3d").at(0);
+    ASSERT_EQ(rec.frames(), 70001) << how;
+    EXPECT_EQ(rec.data[70000], (70000 % 30000) * scale) << how;
+    EXPECT_EQ(rec.meta.attributes.at("first_frame"), "3") << how;
+  }
+  // Without POINT:FRAMES the header's first and last frame words give the count.
+  f.frames = 40;
+  f.points.resize(40);
+  f.frames_as = "header";
+  f.write(dir / "short.c3d");
+  EXPECT_EQ(io::c3d::read(dir / "short.c3d").at(0).frames(), 40);
+}
+
+TEST(C3dFrames, EmptyAndSingleFrame) {
+  test::TempDir dir;
+  SynthC3d f;
+  f.point_labels = {"m", "n"};
+  f.frames = 1;
+  f.points = {{1, 2, 3, 0}, {4, 5, 6, -1}};
+  f.write(dir / "one.c3d");
+  const auto one = io::c3d::read(dir / "one.c3d").at(0);
+  ASSERT_EQ(one.frames(), 1);
+  EXPECT_EQ(one.data[0], static_cast<float>(1));
+  EXPECT_TRUE(std::isnan(one.data[3]) && std::isnan(one.data[5]));
+  f.frames = 0;
+  f.points.clear();
+  f.frames_as = "header";  // first frame 1, last frame 0
+  f.write(dir / "none.c3d");
+  const auto none = io::c3d::read(dir / "none.c3d").at(0);
+  EXPECT_EQ(none.frames(), 0);
+  EXPECT_EQ(none.channel_count(), 6);
 }
 
 TEST(C3dSubset, MarkersKeepsTheNamedPointsInTheGivenOrder) {

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <random>
 
-#include "../../../host/io/text.hpp"
+#include "../../../host/io/stream_text.hpp"
 #include "test_support.hpp"
 
 namespace swingpipe {

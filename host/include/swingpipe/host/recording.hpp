@@ -35,7 +35,8 @@ struct Recording {
   double sample_rate = 0;             ///< Hz; 0 when unknown (UCR data)
   std::vector<std::string> channels;  ///< channel names
   std::vector<double> data;           ///< channel-major: data[c * num_frames + t]
-  std::vector<std::string> units;     ///< one per channel ("" = unknown), or empty = none known
+  /// One per channel ("" = unknown), or empty when none is known; validate() checks the count.
+  std::vector<std::string> units;
 
   int64_t frames() const { return meta.num_frames; }
   int channel_count() const { return static_cast<int>(channels.size()); }
@@ -43,8 +44,7 @@ struct Recording {
 };
 
 /// Throws InputError naming `what` when channels * num_frames != data.size(), a channel name is
-/// empty or duplicated, units are given but not one per channel, or the sample rate is negative
-/// or NaN.
+/// empty or duplicated, or the sample rate is negative or NaN.
 void validate(const Recording& rec, const std::string& what);
 
 }  // namespace swingpipe
