@@ -241,6 +241,10 @@ std::vector<Recording> read(const std::filesystem::path& path, const Options& op
     throw InputError(path.string() + ": nothing to import (" + std::to_string(info.points) +
                      " points, " + std::to_string(info.analog_channels) + " analog channels" +
                      (info.analog_channels > 0 ? ", --analogs off" : "") + ")");
+  if (info.frames == 0)
+    throw InputError(path.string() +
+                     ": no frames (POINT:FRAMES, or the header's first and last "
+                     "frame, say 0; expected at least one)");
   const RecordingMeta meta = file_meta(info);
 
   Recording points;

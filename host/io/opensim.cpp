@@ -218,10 +218,10 @@ Recording read_storage(const std::filesystem::path& path, const TableOptions& op
                      " data rows, but the header "
                      "announces " +
                      std::to_string(*h.rows) + " (nRows/datarows): truncated file?");
-  if (!series) {  // no data rows: the columns are still known
-    for (std::size_t c = first_data; c < names.size(); ++c) channels.push_back(names[c]);
-    series.emplace(channels.size(), 0);
-  }
+  if (!series)
+    throw InputError(path.string() +
+                     ": no data rows after the column names (expected at least "
+                     "one)");
 
   Recording rec;
   rec.meta.filename = path.filename().string();
@@ -413,6 +413,8 @@ Recording read_trc(const std::filesystem::path& path, const TableOptions& opt) {
                     " cells (Frame#, Time and X, Y, Z per marker), got " + std::to_string(n) +
                     (in.terminated() ? "" : " (the last line is cut short: truncated file?)"));
   }
+  if (series.rows() == 0)
+    throw InputError(path.string() + ": no data rows after the header (expected at least one)");
   if (h.frames && series.rows() != *h.frames)
     throw InputError(path.string() + ": " + std::to_string(series.rows()) +
                      " data rows, but NumFrames is " + std::to_string(*h.frames) +

@@ -85,6 +85,7 @@ struct SynthC3d {
   bool analog_unsigned = false;  ///< ANALOG:FORMAT "UNSIGNED"
   std::vector<double> analogs;   ///< frames x samples x channels
   std::vector<std::string> subjects;
+  std::vector<int> byte_values;  ///< written as EXTRA:BYTES, a byte-type (1) parameter, when given
   /// How the frame count is written: "auto" (an integer POINT:FRAMES, float above 65535), "trial"
   /// (POINT:FRAMES 65535 and TRIAL:ACTUAL_START_FIELD/END_FIELD), "long" (POINT:FRAMES 65535 and
   /// POINT:LONG_FRAMES), "header" (no POINT:FRAMES: only the header's first/last frame words).
@@ -226,6 +227,16 @@ struct SynthC3d {
     if (!subjects.empty()) {
       rs.push_back({"SUBJECTS", -3, group_body("")});
       rs.push_back({"NAMES", 3, text_param(subjects)});
+    }
+    if (!byte_values.empty()) {
+      ByteWriter w(processor);
+      w.u8(1);
+      w.u8(1);
+      w.u8(static_cast<int>(byte_values.size()));
+      for (int v : byte_values) w.u8(v);
+      w.u8(0);
+      rs.push_back({"EXTRA", -5, group_body("bytes")});
+      rs.push_back({"BYTES", 5, w.bytes});
     }
     if (frames_as == "trial") {  // 32-bit frame numbers as two 16-bit words, low word first
       const int64_t last = first_frame + frames - 1;

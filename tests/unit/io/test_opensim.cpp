@@ -132,6 +132,9 @@ TEST(MotErrors, BadInputNamesTheLine) {
   write_text(p, "nRows=99999999999\nendheader\ntime\ta\n0\t1\n");
   EXPECT_THAT(error_message([&] { io::read_opensim_storage(p); }),
               HasSubstr("nRows 99999999999 rows of 2 cells cannot fit"));
+  write_text(p, "endheader\ntime\ta\n\n");
+  EXPECT_THAT(error_message([&] { io::read_opensim_storage(p); }),
+              HasSubstr(p.string() + ": no data rows after the column names"));
   write_text(p, "endheader\ntime\ta\n0\t1\n0.1\t2\n0.2\t3");  // no final line ending: fine
   EXPECT_EQ(io::read_opensim_storage(p).frames(), 3);
   write_text(p, "endheader\ntime\ta\tb\n0\t1\t2\n0.1\t2");  // cut short
@@ -221,6 +224,9 @@ TEST(TrcErrors, BadInputNamesTheLine) {
   EXPECT_THAT(with("C7", "club head"), HasSubstr(":4: duplicate marker name 'club head'"));
   write_text(p, std::string(kTrc).substr(0, std::string(kTrc).size() - 8));
   EXPECT_THAT(error_message([&] { io::read_trc(p); }), HasSubstr("truncated"));
+  write_text(p, std::string(kTrc).substr(0, std::string(kTrc).find("\n7\t") + 1));
+  EXPECT_THAT(error_message([&] { io::read_trc(p); }),
+              HasSubstr(": no data rows after the header"));
   write_text(p, "PathFileType\t4\n");
   EXPECT_THAT(error_message([&] { io::read_trc(p); }), HasSubstr(":2: the file ends before"));
 }

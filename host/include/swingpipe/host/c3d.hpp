@@ -123,7 +123,8 @@ struct Options {
 /// the file's name), and, with Analogs::separate and analog channels present, a second recording
 /// of the analog channels at the analog rate (filename "<name>#analogs"). Both carry the tag
 /// "c3d:<file name>", units per channel, and attributes from the file (subjects, manufacturer,
-/// first frame, date). A file without points gives only the analog recording.
+/// first frame, date). A file without points gives only the analog recording; a file without
+/// frames is an InputError.
 std::vector<Recording> read(const std::filesystem::path& path, const Options& opt = {});
 
 }  // namespace swingpipe::io::c3d
