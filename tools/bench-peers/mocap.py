@@ -1,7 +1,9 @@
-"""Motion-capture import against its peers (run by `tools/bench-peers.sh mocap`, which documents it).
+#!/usr/bin/env python3
+"""tools/bench-peers.sh mocap: C3D and .trc import against ezc3d and pandas (documented there).
 
-Usage: bench_peers_mocap.py SWINGPIPE_BIN OUT_DIR MB REPEAT
+Arguments: swingpipe-binary out-dir [--mb M] [--repeat R].
 """
+import argparse
 import json
 import os
 import subprocess
@@ -11,7 +13,13 @@ import time
 
 import numpy as np
 
-bin_, out, mb, repeat = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+ap = argparse.ArgumentParser(prog="bench-peers.sh mocap")
+ap.add_argument("bin")
+ap.add_argument("out")
+ap.add_argument("--mb", type=float, default=100)
+ap.add_argument("--repeat", type=int, default=3)
+args = ap.parse_args()
+bin_, out, mb, repeat = args.bin, args.out, args.mb, args.repeat
 MARKERS, CHANNELS, PER_FRAME, RATE = 150, 32, 10, 120.0
 TRC_MARKERS = 50
 
