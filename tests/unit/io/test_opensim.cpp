@@ -215,6 +215,8 @@ TEST(TrcErrors, BadInputNamesTheLine) {
   EXPECT_THAT(with("\t4\t2\tmm", "\t4\t3\tmm"),
               HasSubstr(":4: 2 marker names, but NumMarkers is 3"));
   EXPECT_THAT(with("\t4\t2\tmm", "\t5\t2\tmm"), HasSubstr("4 data rows, but NumFrames is 5"));
+  EXPECT_THAT(with("\t4\t2\tmm", "\t4000000000000\t2\tmm"),  // huge: refused before allocating
+              HasSubstr(":3: NumFrames 4000000000000 rows of 8 cells cannot fit in a file of"));
   EXPECT_THAT(with("0.010", "0.013"), HasSubstr(":9: time column 'Time' is not uniform"));
   EXPECT_THAT(with("\t4\t5\t6", "\t4\t5"),
               HasSubstr(":8: expected 8 cells (Frame#, Time and X, Y, Z per marker), got 7"));
@@ -229,6 +231,38 @@ TEST(TrcErrors, BadInputNamesTheLine) {
               HasSubstr(": no data rows after the header"));
   write_text(p, "PathFileType\t4\n");
   EXPECT_THAT(error_message([&] { io::read_trc(p); }), HasSubstr(":2: the file ends before"));
+}
+
+TEST(OpenSimFrames, OneRowKeepsItsValuesAndTakesTheRateFromTheHeader) {
+  test::TempDir dir;
+  const auto mot = dir / "one.mot";
+  write_text(mot, "DataRate=50\nendheader\ntime\ta\tb\n0.25\t-1.5\tNaN\n");
+  const Recording m = io::read_opensim_storage(mot);
+  ASSERT_EQ(m.frames(), 1);
+  EXPECT_EQ(m.channels, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(m.data[0], -1.5);
+  EXPECT_TRUE(std::isnan(m.data[1]));  // missing stays NaN, never 0
+  EXPECT_EQ(m.sample_rate, 50);        // one time value gives no step: DataRate
+  EXPECT_EQ(m.meta.attributes.at("start_time"), std::to_string(0.25));
+  io::TableOptions opt;
+  opt.sample_rate = 120;
+  write_text(mot, "endheader\ntime\ta\n0\t3\n");
+  EXPECT_EQ(io::read_opensim_storage(mot, opt).sample_rate, 120);
+
+  const auto trc = dir / "one.trc";
+  write_text(trc,
+             "PathFileType\t4\t(X/Y/Z)\tone.trc\n"
+             "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\n"
+             "100\t100\t1\t2\tm\n"
+             "Frame#\tTime\tA\t\t\tB\t\t\n"
+             "\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n"
+             "\n"
+             "1\t0\t1\t2\t3\t\t\t\n");
+  const Recording t = io::read_trc(trc);
+  ASSERT_EQ(t.frames(), 1);
+  EXPECT_EQ(t.sample_rate, 100);
+  EXPECT_EQ(t.channel(2)[0], 3);
+  for (int c = 3; c < 6; ++c) EXPECT_TRUE(std::isnan(t.channel(c)[0])) << c;
 }
 
 // ---- OpenSim's own test files against numpy.genfromtxt ----------------------------------------
