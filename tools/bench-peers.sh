@@ -26,7 +26,7 @@
 # file (50 markers, six decimals, some blank cells). Peers read the same files: ezc3d (C++ through
 # its Python module) the C3D, pandas.read_csv (C parser) the .trc. swingpipe is timed reading only
 # (`swingpipe bench` mocap/*_read) and as a whole `library import` into a fresh library. Separate
-# processes, best of R, peak RSS from wait4; stored values are checked against the peer's arrays.
+# processes, best of R, peak RSS from GNU time; stored values are checked against the peer's arrays.
 #
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Output goes to
 # out/bench-peers/.
