@@ -7,6 +7,7 @@
 #   tools/bench-peers.sh rqa [--n N] [--eps E] [--dense-max N] [--no-check] [--no-timing]
 #   tools/bench-peers.sh server [--duration D] [--suite-duration D] [--connections C] [--threads T]
 #                                   [--workers W] [--recordings N]
+#   tools/bench-peers.sh mocap [--mb M] [--repeat R]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -26,14 +27,20 @@
 # the same library and keys database, under wrk: /health and an authenticated /v1/library/stats
 # (both must give the same statistics first); the peer with a verified-key cache like swingpipe's,
 # then as the suite runs (bcrypt and a usage write per request). Prints req/s and p99. Needs wrk.
+# mocap: import of a ~M MB C3D file (default 100; 150 markers, 32 analog channels at 10 samples
+# per frame, float storage, written by ezc3d itself from numpy's default_rng(42)) and a ~M MB .trc
+# file (50 markers, six decimals, some blank cells). Peers read the same files: ezc3d (C++ through
+# its Python module) the C3D, pandas.read_csv (C parser) the .trc. swingpipe is timed reading only
+# (`swingpipe bench` mocap/*_read) and as a whole `library import` into a fresh library. Separate
+# processes, best of R, peak RSS from GNU time; stored values are checked against the peer's arrays.
 #
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Output goes to
 # out/bench-peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
-known="dtw, lag, rqa, server"
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+known="dtw, lag, rqa, server, mocap"
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
 [[ $what == -h || $what == --help ]] && { usage; exit 0; }
@@ -71,5 +78,6 @@ case $what in
   server)
     exec "$(venv server 'fastapi, uvicorn, bcrypt, uvloop, httptools' fastapi==0.163.2 'uvicorn[standard]==0.54.0' \
       bcrypt==5.0.0)" tools/bench-peers/server.py "$bin" "$out" "$@" ;;
+  mocap) exec "$(venv mocap 'ezc3d, pandas, numpy' ezc3d pandas numpy)" tools/bench-peers/mocap.py "$bin" "$out" "$@" ;;
   *) echo "bench-peers: unknown comparison '$what' (known: $known)" >&2; exit 2 ;;
 esac

@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   wrk  # tools/bench-server.sh (HTTP server throughput)
   python3 python3-venv
+  time  # GNU time: peak memory in tools/bench-peers.sh mocap
 )
 
 missing=()

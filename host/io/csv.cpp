@@ -1,4 +1,5 @@
-// CSV: a header of channel names, an optional time column that gives the sample rate.
+// CSV: an optional header of channel names, an optional time column that gives the sample rate.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -122,6 +123,20 @@ void append_name(std::string& out, const std::string& name) {
   out += '"';
 }
 
+/// True when every field reads as a number or a missing value: a data line, not a header.
+bool all_numbers(const std::vector<std::string>& fields) {
+  double v;
+  return std::all_of(fields.begin(), fields.end(),
+                     [&](const std::string& f) { return detail::parse_double(f, v); });
+}
+
+/// Channels "ch0", "ch1", ... for a file without a header.
+Header numbered_header(std::size_t columns) {
+  Header h;
+  for (std::size_t c = 0; c < columns; ++c) h.names.push_back("ch" + std::to_string(c));
+  return h;
+}
+
 }  // namespace
 
 Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
@@ -133,20 +148,27 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   }
   if (detail::is_blank(line))
     throw InputError(path.string() + ": empty file (expected a header of channel names)");
-  const Header h = parse_header(path, lines.line_number(), line, opt);
+  std::vector<std::string> fields;
+  bool header = opt.header == CsvHeader::present;
+  if (opt.header == CsvHeader::automatic)
+    header = !(split_csv(line, fields) && all_numbers(fields));
+  if (!header && !split_csv(line, fields))
+    fail_line(path, lines.line_number(), "unterminated quote");
+  const Header h =
+      header ? parse_header(path, lines.line_number(), line, opt) : numbered_header(fields.size());
+  if (!header) lines = detail::LineReader(text);  // the first line is data: read it again
   const std::size_t ncol = h.names.size();
 
   std::vector<std::vector<double>> cols(ncol);
   std::vector<std::size_t> row_lines;
-  std::vector<std::string> fields;
   while (lines.next(line)) {
     if (detail::is_blank(line)) continue;
     const std::size_t ln = lines.line_number();
     if (!split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
     if (fields.size() != ncol)
       fail_line(path, ln,
-                "expected " + std::to_string(ncol) + " columns like the header, got " +
-                    std::to_string(fields.size()));
+                "expected " + std::to_string(ncol) + " columns like the " +
+                    (header ? "header" : "first line") + ", got " + std::to_string(fields.size()));
     for (std::size_t c = 0; c < ncol; ++c) {
       double v;
       if (!detail::parse_double(fields[c], v))

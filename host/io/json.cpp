@@ -46,6 +46,7 @@ void meta_from_json(const std::filesystem::path& path, const Json& j, RecordingM
   read_key(path, j, "peak_club_speed", m.peak_club_speed);
   read_key(path, j, "checksum", m.checksum);
   read_key(path, j, "label", m.label);
+  read_key(path, j, "attributes", m.attributes);
 }
 
 void series_from_json(const std::filesystem::path& path, const Json& j, Recording& rec) {
@@ -100,13 +101,15 @@ nlohmann::ordered_json meta_to_json(const RecordingMeta& m) {
               {"peak_club_speed", m.peak_club_speed},
               {"num_frames", m.num_frames},
               {"checksum", m.checksum},
-              {"label", m.label}};
+              {"label", m.label},
+              {"attributes", m.attributes}};
 }
 
 nlohmann::ordered_json recording_to_json(const Recording& rec, bool with_data) {
   Json j = meta_to_json(rec.meta);
   j["sample_rate"] = rec.sample_rate;
   j["channels"] = rec.channels;
+  if (!rec.units.empty()) j["units"] = rec.units;
   if (!with_data) return j;
   Json data = Json::object();
   for (int c = 0; c < rec.channel_count(); ++c) {
@@ -144,6 +147,7 @@ void write_json(const std::filesystem::path& path, const Recording& rec) {
   Json j = meta_to_json(rec.meta);
   j["sample_rate"] = rec.sample_rate;
   j["channels"] = rec.channels;
+  if (!rec.units.empty()) j["units"] = rec.units;
   Json data = Json::array();
   for (int c = 0; c < rec.channel_count(); ++c) {
     Json values = Json::array();
@@ -171,6 +175,7 @@ Recording read_json(const std::filesystem::path& path) {
   rec.meta.filename = path.filename().string();
   meta_from_json(path, j, rec.meta);
   read_key(path, j, "sample_rate", rec.sample_rate);
+  read_key(path, j, "units", rec.units);
   series_from_json(path, j, rec);
   validate(rec, path.string());
   return rec;

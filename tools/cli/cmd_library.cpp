@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "command.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/importer.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/recording_json.hpp"
@@ -58,6 +60,12 @@ struct ImportFlags {
   int rating = -1;
   double sample_rate = 0;
   bool keep_going = false;
+  bool recursive = false;
+  bool header = false, no_header = false;
+  std::string analogs = "separate";
+  std::string markers;
+  std::string time_column = "time";
+  int threads = 0;
 };
 
 void apply(const ImportFlags& f, Recording& rec) {
@@ -67,7 +75,9 @@ void apply(const ImportFlags& f, Recording& rec) {
   if (!f.date.empty()) rec.meta.date_recorded = f.date;
   if (!f.notes.empty()) rec.meta.notes = f.notes;
   if (!f.model.empty()) rec.meta.model_name = f.model;
-  if (!f.tags.empty()) rec.meta.tags = split_tags(f.tags);
+  for (const auto& t : split_tags(f.tags))  // added to the file's own tags (C3D link tags)
+    if (std::find(rec.meta.tags.begin(), rec.meta.tags.end(), t) == rec.meta.tags.end())
+      rec.meta.tags.push_back(t);
   if (f.rating >= 0) rec.meta.rating = f.rating;
   if (f.sample_rate > 0 && rec.sample_rate == 0) rec.sample_rate = f.sample_rate;
   if (rec.sample_rate > 0 && rec.meta.num_frames > 0)
@@ -104,50 +114,85 @@ void add_library(CLI::App& app, Globals& g) {
   auto flags = std::make_shared<ImportFlags>();
   auto* imp = lib->add_subcommand(
       "import",
-      "Import recordings from CSV, NPY, UCR .tsv or sktime .ts files. Each file is imported whole "
-      "or not at all (one transaction per file).");
-  imp->add_option("files", flags->files, "Files to import")->required()->check(CLI::ExistingFile);
+      "Import recordings from files or folders: CSV, NPY, JSON, UCR .tsv, sktime .ts, C3D, "
+      "OpenSim .mot/.sto and .trc. Files are read in parallel and each is stored whole or not at "
+      "all (one transaction per file), in the order given.");
+  imp->add_option("paths", flags->files,
+                  "Files, or folders whose importable files are imported (see --recursive)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  imp->add_flag("-r,--recursive", flags->recursive, "Also import the files in sub-folders");
   imp->add_option("--golfer", flags->golfer, "Golfer name for every imported recording");
   imp->add_option("--club", flags->club, "Club type (driver, 7-iron, ...)");
   imp->add_option("--swing-type", flags->swing_type, "Swing type (full, half, chip, ...)");
   imp->add_option("--date", flags->date, "Date recorded (YYYY-MM-DD)");
   imp->add_option("--rating", flags->rating, "Rating 1-5")->check(CLI::Range(0, 5));
-  imp->add_option("--tags", flags->tags, "Comma-separated tags");
+  imp->add_option("--tags", flags->tags, "Comma-separated tags (added to the file's own)");
   imp->add_option("--notes", flags->notes, "Notes");
   imp->add_option("--model", flags->model, "Model name");
   imp->add_option("--sample-rate", flags->sample_rate,
                   "Sample rate in Hz for files without a time column")
       ->check(CLI::PositiveNumber);
+  imp->add_option("--time-column", flags->time_column,
+                  "CSV, .mot/.sto, .trc: the column whose uniform times give the sample rate; "
+                  "'none' imports it as a channel (rate from --sample-rate or the file's DataRate)")
+      ->capture_default_str();
+  auto* with_header = imp->add_flag("--header", flags->header,
+                                    "CSV: the first line is a header of channel names, always");
+  imp->add_flag("--no-header", flags->no_header,
+                "CSV: no header, every line is data (channels ch0, ch1, ...). Without either, a "
+                "first line of numbers is data")
+      ->excludes(with_header);
+  imp->add_option("--analogs", flags->analogs,
+                  "C3D analog channels: 'separate' (a second recording at the analog rate, "
+                  "linked by the tag c3d:<file>) or 'off'")
+      ->check(CLI::IsMember({"off", "separate"}))
+      ->capture_default_str();
+  imp->add_option("--markers", flags->markers,
+                  "C3D, TRC: keep only these markers (comma-separated labels)");
+  imp->add_option("--threads", flags->threads, "Reading threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber);
   imp->add_flag("--keep-going", flags->keep_going,
                 "Import the other files when one fails (exit status still non-zero)");
   imp->callback([&g, flags] {
+    std::vector<std::filesystem::path> inputs(flags->files.begin(), flags->files.end());
+    const auto jobs = io::collect_import_jobs(inputs, flags->recursive);
     RecordingLibrary l(g.library);
+    io::BatchImportOptions opt;
+    opt.read.csv_header = flags->header      ? io::CsvHeader::present
+                          : flags->no_header ? io::CsvHeader::absent
+                                             : io::CsvHeader::automatic;
+    opt.read.time_column = flags->time_column == "none" ? "" : flags->time_column;
+    opt.read.sample_rate = flags->sample_rate;
+    opt.read.analogs = flags->analogs == "separate";
+    opt.read.markers = split_tags(flags->markers);
+    opt.threads = flags->threads;
+    opt.keep_going = flags->keep_going;
+    opt.adjust = [flags](Recording& r) { apply(*flags, r); };
     pipeline::Progress progress(
-        "import", static_cast<int64_t>(flags->files.size()),
+        "import", static_cast<int64_t>(jobs.size()),
         g.quiet ? pipeline::Progress::Mode::never : pipeline::Progress::Mode::automatic);
     nlohmann::json report = nlohmann::json::array();
     int failed = 0;
-    for (const auto& file : flags->files) {
-      try {
-        auto recs = io::read_any(file);
-        for (auto& r : recs) apply(*flags, r);
-        const auto ids = l.add_all(recs);
-        report.push_back({{"file", file}, {"imported", ids.size()}, {"ids", ids}});
-        if (!g.json)
-          spdlog::info("{}: imported {} recording(s){}", file, ids.size(),
-                       ids.empty() ? "" : fmt::format(" (ids {}..{})", ids.front(), ids.back()));
-      } catch (const Error& e) {
+    opt.on_file = [&](const io::ImportResult& r) {
+      if (r.error) {
         ++failed;
-        report.push_back({{"file", file}, {"imported", 0}, {"error", e.what()}});
-        if (!flags->keep_going) throw;
-        spdlog::error("{}", e.what());
+        report.push_back({{"file", r.path.string()}, {"imported", 0}, {"error", r.message}});
+        if (flags->keep_going) spdlog::error("{}", r.message);
+      } else {
+        report.push_back({{"file", r.path.string()}, {"imported", r.ids.size()}, {"ids", r.ids}});
+        if (!g.json && !g.quiet)
+          spdlog::info(
+              "{}: imported {} recording(s){}", r.path.string(), r.ids.size(),
+              r.ids.empty() ? "" : fmt::format(" (ids {}..{})", r.ids.front(), r.ids.back()));
       }
       progress.advance();
-    }
+    };
+    io::import_files(l, jobs, opt);
     progress.finish();
     if (g.json) print_json(report);
     if (failed)
-      throw InputError(std::to_string(failed) + " of " + std::to_string(flags->files.size()) +
+      throw InputError(std::to_string(failed) + " of " + std::to_string(jobs.size()) +
                        " file(s) failed to import; nothing of them was stored");
   });
 
@@ -181,8 +226,22 @@ void add_library(CLI::App& app, Globals& g) {
               << "\nsample rate   " << rec.sample_rate << " Hz\nduration      " << num(m.duration)
               << " s\npeak club spd " << num(m.peak_club_speed) << " m/s\nchecksum      "
               << m.checksum << "\nchannels      ";
-    for (int c = 0; c < rec.channel_count(); ++c) std::cout << (c ? ", " : "") << rec.channels[c];
+    const bool one_unit =
+        !rec.units.empty() && std::all_of(rec.units.begin(), rec.units.end(),
+                                          [&](const std::string& u) { return u == rec.units[0]; });
+    for (int c = 0; c < rec.channel_count(); ++c) {
+      std::cout << (c ? ", " : "") << rec.channels[c];
+      if (!one_unit && !rec.units.empty() && !rec.units[c].empty())
+        std::cout << " [" << rec.units[c] << "]";
+    }
     std::cout << "\n";
+    if (one_unit && !rec.units[0].empty()) std::cout << "units         " << rec.units[0] << "\n";
+    bool first_attribute = true;
+    for (const auto& [k, v] : m.attributes) {
+      std::cout << (first_attribute ? "attributes    " : "              ") << k << ": " << v
+                << "\n";
+      first_attribute = false;
+    }
     if (*show_data) {
       std::vector<std::vector<std::string>> rows;
       for (int64_t t = 0; t < std::min<int64_t>(rec.frames(), 10); ++t) {

@@ -50,7 +50,7 @@ TEST(Library, RoundTripKeepsEveryFieldAndVerifiesChecksum) {
   EXPECT_EQ(lib.find_by_filename("swing-1.csv"), id);
   EXPECT_EQ(lib.find_by_filename("nope"), std::nullopt);
   EXPECT_EQ(lib.count(), 1);
-  EXPECT_EQ(RecordingLibrary::schema_version(), 1);
+  EXPECT_EQ(RecordingLibrary::schema_version(), 2);
 }
 
 TEST(Library, EdgeSizesAndNaNRoundTripBitExactly) {
@@ -289,6 +289,23 @@ TEST(Library, ResultsUpsertAndCompleted) {
   EXPECT_THROW(lib.put_results({{"r1", ids[0], "rqa", "{}"}, {"r1", 999, "rqa", "{}"}}),
                NotFoundError);
   EXPECT_TRUE(lib.completed("r1", {"rqa"}).empty());  // nothing of the failed batch stored
+}
+
+}  // namespace
+}  // namespace swingpipe
+
+namespace swingpipe {
+namespace {
+
+TEST(Library, UnitsMustBeOnePerChannelOrNone) {
+  test::TempDir dir;
+  RecordingLibrary lib(dir / "library.db");
+  Recording r = test::deterministic_recording("u.csv", 5, 3, 4);
+  r.units = {"mm"};
+  EXPECT_THROW(lib.add(r), InputError);
+  EXPECT_EQ(lib.count(), 0);
+  r.units = {"mm", "mm", "deg"};
+  EXPECT_EQ(lib.get(lib.add(r)).units, r.units);
 }
 
 }  // namespace
