@@ -462,9 +462,13 @@ FROM recordings
   LibraryStats st;
   st.count = s.int64(0);
   st.avg_rating = s.is_null(1) ? std::numeric_limits<double>::quiet_NaN() : s.real(1);
-  st.min_peak_club_speed = s.real(2);  // NULL (no known speed) reads as 0 = unknown
-  st.max_peak_club_speed = s.real(3);
-  st.avg_peak_club_speed = s.real(4);
+  // NULL (no recording with a known speed) is NaN: missing, never 0.
+  const auto real_or_nan = [&](int col) {
+    return s.is_null(col) ? std::numeric_limits<double>::quiet_NaN() : s.real(col);
+  };
+  st.min_peak_club_speed = real_or_nan(2);
+  st.max_peak_club_speed = real_or_nan(3);
+  st.avg_peak_club_speed = real_or_nan(4);
   st.total_frames = s.int64(5);
   try {
     st.by_club_type = read_counts(s.text(6));

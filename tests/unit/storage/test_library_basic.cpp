@@ -192,8 +192,9 @@ TEST(Library, StatsInOneStatement) {
   LibraryStats empty = lib.stats();
   EXPECT_EQ(empty.count, 0);
   EXPECT_TRUE(std::isnan(empty.avg_rating));
-  EXPECT_EQ(empty.min_peak_club_speed, 0);
-  EXPECT_EQ(empty.max_peak_club_speed, 0);
+  EXPECT_TRUE(std::isnan(empty.min_peak_club_speed));
+  EXPECT_TRUE(std::isnan(empty.max_peak_club_speed));
+  EXPECT_TRUE(std::isnan(empty.avg_peak_club_speed));
   EXPECT_EQ(empty.total_frames, 0);
   EXPECT_TRUE(empty.by_club_type.empty());
   EXPECT_TRUE(empty.by_swing_type.empty());

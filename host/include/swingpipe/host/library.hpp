@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,7 +33,10 @@ struct SearchQuery {
 struct LibraryStats {
   int64_t count = 0;
   double avg_rating = 0;  ///< over rating > 0; NaN when none
-  double min_peak_club_speed = 0, max_peak_club_speed = 0, avg_peak_club_speed = 0;  ///< over > 0
+  /// Over recordings with a known speed (> 0); NaN when there is none.
+  double min_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
+  double max_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
+  double avg_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
   int64_t total_frames = 0;
   std::vector<std::pair<std::string, int64_t>> by_club_type;   ///< sorted by name
   std::vector<std::pair<std::string, int64_t>> by_swing_type;  ///< sorted by name
