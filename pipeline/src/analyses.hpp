@@ -7,5 +7,8 @@ namespace swingpipe::pipeline {
 
 AnalysisInfo stats_analysis_info();
 AnalysisInfo dtw_analysis_info();
+AnalysisInfo cwt_analysis_info();
+AnalysisInfo xwt_analysis_info();
+AnalysisInfo coherence_analysis_info();
 
 }  // namespace swingpipe::pipeline

@@ -5,8 +5,8 @@ namespace swingpipe::pipeline {
 
 const std::vector<AnalysisInfo>& analysis_registry() {
   static const std::vector<AnalysisInfo> registry{
-      stats_analysis_info(),
-      dtw_analysis_info(),
+      stats_analysis_info(), dtw_analysis_info(),       cwt_analysis_info(),
+      xwt_analysis_info(),   coherence_analysis_info(),
   };
   return registry;
 }
