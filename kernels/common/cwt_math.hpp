@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "common/hd.hpp"
+#include "hd.hpp"
 
 namespace swingpipe::cwt::detail {
 

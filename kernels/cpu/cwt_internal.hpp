@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "common/cwt_math.hpp"
+#include "../common/cwt_math.hpp"
 #include "swingpipe/kernels/cwt.hpp"
 
 namespace swingpipe::cwt {

@@ -19,9 +19,9 @@ using detail::Band;
 using detail::kPi;
 
 /// kappa: the wavelet (in time) and its spectrum (in s w - w0) are kept out to kappa, beyond
-/// which the Gaussian is below 1e-18 (float64) or 1e-10 (float32) of its peak.
+/// which the Gaussian is below 1e-18 (float64) or 1e-9 (float32) of its peak.
 double kappa_of(Precision p) {
-  return p == Precision::float64 ? 9.11 : 6.79;
+  return p == Precision::float64 ? 9.11 : 6.44;
 }
 
 /// Default FFT length of a block: 2^15 points (256 KiB of complex64 / 512 KiB of complex128 per

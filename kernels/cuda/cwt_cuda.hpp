@@ -4,7 +4,7 @@
 // only. Without CUDA, kernels/cuda/stubs/cwt_stub.cpp provides versions that throw BackendError.
 #include <memory>
 
-#include "cpu/cwt_internal.hpp"
+#include "../cpu/cwt_internal.hpp"
 
 namespace swingpipe::cwt::cuda {
 

@@ -13,10 +13,10 @@
 //
 // How it is computed: in overlap-save blocks of a fixed FFT length (kept in cache), each block's
 // FFT once per channel (r2c), and per scale the product with the wavelet's spectrum on the bins
-// where it is not negligible (< 1e-18 of its peak in float64, < 1e-10 in float32, computed in
+// where it is not negligible (< 1e-18 of its peak in float64, < 1e-9 in float32, computed in
 // closed form: the Gaussian with its aliases, so no wavelet is truncated to a fixed width), an
 // inverse c2c FFT and the crop of the valid part, fused with power or magnitude. Every block
-// reads the signal samples within +-9.1 s (float64; 6.8 s in float32) of its outputs, and
+// reads the signal samples within +-9.11 s (float64; 6.44 s in float32) of its outputs, and
 // e^{-9.1^2/2} < 1e-18: the result equals the direct sum to rounding (~1e-13 relative in float64,
 // ~1e-6 in float32). A short signal whose wavelets are wider than itself is one block padded to
 // at least n + min(9.1 s, n - 1) samples, with the spectrum of the wavelet truncated at that
