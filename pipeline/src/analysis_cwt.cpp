@@ -39,20 +39,6 @@ std::string fmt_hz(double v) {
   return buf;
 }
 
-/// A dataset that owns a copy of `values` (row-major, `shape`).
-template <class V>
-io::ArrayDataset dataset(std::string name, std::vector<int64_t> shape, std::span<const V> values,
-                         io::Attrs attrs) {
-  io::ArrayDataset d;
-  d.name = std::move(name);
-  d.dtype = io::dtype_of<V>();
-  d.shape = std::move(shape);
-  d.bytes.resize(values.size() * sizeof(V));
-  if (!values.empty()) std::memcpy(d.bytes.data(), values.data(), d.bytes.size());
-  d.attrs = std::move(attrs);
-  return d;
-}
-
 /// Options shared by the three analyses.
 struct CwtOptions {
   std::vector<std::string> channels;
@@ -233,8 +219,17 @@ class CwtAnalysis final : public Analysis {
     return out;
   }
 
-  /// Plan-cache counters (tests, logs).
-  cwt::PlanCache::Stats cache_stats() const { return cache_.stats(); }
+  /// Run-wide: the plan cache's counters (recordings of similar length share a plan).
+  std::vector<AnalysisResult> finish(const RunContext&) override {
+    const auto st = cache_.stats();
+    return {{0,
+             {{"plan_cache",
+               {{"hits", st.hits},
+                {"misses", st.misses},
+                {"evictions", st.evictions},
+                {"plans", st.size},
+                {"capacity", st.capacity}}}}}};
+  }
 
   std::vector<std::string> csv_header() const override {
     std::vector<std::string> h{"recording_id", "filename", kind_ == Kind::cwt ? "channel" : "pair",
@@ -333,8 +328,7 @@ class CwtAnalysis final : public Analysis {
                            {"omega0", opt_.omega0},
                            {"frequencies", freqs}};
     io::ArrayFile arrays;
-    io::Attrs common{{"analysis", std::string(analysis_type())},
-                     {"recording_id", rec.meta.id},
+    io::Attrs common{{"analysis_type", std::string(analysis_type())},
                      {"sample_rate_hz", rec.sample_rate},
                      {"omega0", opt_.omega0},
                      {"precision", opt_.precision}};
@@ -373,9 +367,10 @@ class CwtAnalysis final : public Analysis {
                     {"output", opt_.output}};
         const std::vector<int64_t> shape{C, F, n};
         if (opt_.output == "complex")
-          arrays.datasets.push_back(dataset<std::complex<T>>("scalogram", shape, w, a));
+          arrays.datasets.push_back(
+              io::ArrayDataset::of<std::complex<T>>("scalogram", shape, w, a));
         else
-          arrays.datasets.push_back(dataset<T>("scalogram", shape, real, a));
+          arrays.datasets.push_back(io::ArrayDataset::of<T>("scalogram", shape, real, a));
         common.push_back({"channels", names});
       }
     } else {
@@ -433,18 +428,18 @@ class CwtAnalysis final : public Analysis {
         const std::vector<int64_t> shape{static_cast<int64_t>(P), F, n};
         common.push_back({"pairs", pair_names});
         if (kind_ == Kind::xwt && opt_.output == "complex")
-          arrays.datasets.push_back(dataset<std::complex<T>>(
+          arrays.datasets.push_back(io::ArrayDataset::of<std::complex<T>>(
               "cross", shape, crossed,
               {{"axes", std::string("pair,frequency,time")}, {"units", std::string("signal^2")}}));
         else if (kind_ == Kind::xwt)
-          arrays.datasets.push_back(dataset<T>(
+          arrays.datasets.push_back(io::ArrayDataset::of<T>(
               "cross_power", shape, values,
               {{"axes", std::string("pair,frequency,time")}, {"units", std::string("signal^2")}}));
         else {
-          arrays.datasets.push_back(dataset<T>(
+          arrays.datasets.push_back(io::ArrayDataset::of<T>(
               "coherence", shape, values,
               {{"axes", std::string("pair,frequency,time")}, {"units", std::string("1")}}));
-          arrays.datasets.push_back(dataset<T>(
+          arrays.datasets.push_back(io::ArrayDataset::of<T>(
               "phase", shape, phases,
               {{"axes", std::string("pair,frequency,time")}, {"units", std::string("rad")}}));
         }
@@ -453,14 +448,14 @@ class CwtAnalysis final : public Analysis {
     if (opt_.arrays) {
       std::vector<double> times(static_cast<std::size_t>(n));
       for (int64_t t = 0; t < n; ++t) times[t] = double(t) / rec.sample_rate;
-      arrays.datasets.push_back(
-          dataset<double>("frequencies", {F}, freqs,
-                          {{"axes", std::string("frequency")}, {"units", std::string("Hz")}}));
-      arrays.datasets.push_back(dataset<double>(
+      arrays.datasets.push_back(io::ArrayDataset::of<double>(
+          "frequencies", {F}, freqs,
+          {{"axes", std::string("frequency")}, {"units", std::string("Hz")}}));
+      arrays.datasets.push_back(io::ArrayDataset::of<double>(
           "times", {n}, times, {{"axes", std::string("time")}, {"units", std::string("s")}}));
-      arrays.datasets.push_back(
-          dataset<double>("scales", {F}, plan->scales(),
-                          {{"axes", std::string("frequency")}, {"units", std::string("samples")}}));
+      arrays.datasets.push_back(io::ArrayDataset::of<double>(
+          "scales", {F}, plan->scales(),
+          {{"axes", std::string("frequency")}, {"units", std::string("samples")}}));
       arrays.attrs = std::move(common);
     }
     return {rec.meta.id, std::move(payload), std::move(arrays)};

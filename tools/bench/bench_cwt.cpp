@@ -1,7 +1,8 @@
 // CWT benchmarks (`swingpipe bench cwt`). items_per_second = output coefficients (channels x
 // scales x samples) per second; bytes_per_second = output bytes per second (complex64 = 8 B,
-// power float32 = 4 B, ...). Fixed-seed uniform noise; frequencies geometric from fs/256 to fs/4 (periods of 4 to
-// 256 samples, scales 3.8 to 244 samples at w0 = 6); the plan is built once outside the timing.
+// power float32 = 4 B, ...). Fixed-seed uniform noise; frequencies geometric from fs/256 to fs/4
+// (periods of 4 to 256 samples, scales 3.8 to 244 samples at w0 = 6); the plan is built once
+// outside the timing.
 //
 //   cwt/<backend>/<c64|power32|c128|power64>/ch:<1|16|64>/scales:<64|256>/len:<2^14..2^20>
 //
@@ -44,8 +45,8 @@ void set_counters(benchmark::State& state, double coefficients, double bytes) {
 }
 
 template <class T>
-void transform_case(benchmark::State& state, Backend backend, Output kind, int channels,
-                    int scales, int64_t length) {
+void transform_case(benchmark::State& state, Backend backend, Output kind, int channels, int scales,
+                    int64_t length) {
   if (backend == Backend::cuda && !cuda_device_info().available()) {
     state.SkipWithError("no CUDA device");
     return;
@@ -57,9 +58,8 @@ void transform_case(benchmark::State& state, Backend backend, Output kind, int c
   const std::size_t value_bytes = kind == Output::complex ? 2 * sizeof(T) : sizeof(T);
   const double bytes = coefficients * static_cast<double>(value_bytes);
   const bool in_memory = bytes <= static_cast<double>(kInMemoryBytes);
-  std::vector<std::complex<T>> wc(in_memory && kind == Output::complex
-                                      ? static_cast<std::size_t>(coefficients)
-                                      : 0);
+  std::vector<std::complex<T>> wc(
+      in_memory && kind == Output::complex ? static_cast<std::size_t>(coefficients) : 0);
   std::vector<T> wr(in_memory && kind != Output::complex ? static_cast<std::size_t>(coefficients)
                                                          : 0);
   int64_t seen = 0;
@@ -97,8 +97,8 @@ void device_case(benchmark::State& state, Output kind, int channels, int scales,
   const Batch<T> x = random_batch<T>(1, length, channels, 42);
   const cwt::Plan plan(spec_of(length, scales, cwt::precision_of<T>(), Backend::cuda));
   const double coefficients = double(channels) * scales * double(length);
-  const double bytes = coefficients * static_cast<double>(kind == Output::complex ? 2 * sizeof(T)
-                                                                                  : sizeof(T));
+  const double bytes =
+      coefficients * static_cast<double>(kind == Output::complex ? 2 * sizeof(T) : sizeof(T));
   for (auto _ : state) {
     const double seconds = cwt::cuda::device_seconds<T>(plan, x.view().series(0), kind, 3);
     state.SetIterationTime(seconds);
@@ -127,8 +127,8 @@ bool register_cwt() {
     for (int channels : {1, 16, 64})
       for (int scales : {64, 256})
         for (int64_t len : lengths) {
-          const std::string tail = "/ch:" + std::to_string(channels) + "/scales:" +
-                                   std::to_string(scales) + "/len:" + pow2_name(len);
+          const std::string tail = "/ch:" + std::to_string(channels) +
+                                   "/scales:" + std::to_string(scales) + "/len:" + pow2_name(len);
           const double coefficients = double(channels) * scales * double(len);
           // One iteration where a single one takes seconds.
           const int iterations = coefficients > 2e9 ? 1 : 0;
@@ -152,12 +152,11 @@ bool register_cwt() {
             });
           }
           if (backend == Backend::cuda) {
-            for (auto [name, kind] : {std::pair{"c64", Output::complex},
-                                      std::pair{"power32", Output::power}})
-              benchmark::RegisterBenchmark(("cwt/cuda_device/" + std::string(name) + tail).c_str(),
-                                           [=](benchmark::State& s) {
-                                             device_case<float>(s, kind, channels, scales, len);
-                                           })
+            for (auto [name, kind] :
+                 {std::pair{"c64", Output::complex}, std::pair{"power32", Output::power}})
+              benchmark::RegisterBenchmark(
+                  ("cwt/cuda_device/" + std::string(name) + tail).c_str(),
+                  [=](benchmark::State& s) { device_case<float>(s, kind, channels, scales, len); })
                   ->UseManualTime()
                   ->Unit(benchmark::kMillisecond);
           }
