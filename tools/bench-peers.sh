@@ -2,6 +2,8 @@
 # Compare swingpipe with peer libraries on identical data.
 #
 #   tools/bench-peers.sh dtw [--count N] [--length L] [--band-fraction F] [--repeat R]
+#   tools/bench-peers.sh cwt [--lengths 14,16,18] [--scales 64,256] [--threads T] [--repeat R]
+#                            [--pywt-max 16]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -11,23 +13,43 @@
 # the matrix computation is timed on both sides (best of R runs); the script prints time, GCUPS
 # (in-band cells per second) and the ratio, and checks that both matrices agree.
 #
-# Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Creates .venv-bench with
-# dtaidistance and numpy from PyPI on first use. Output files go to out/bench-peers/.
+# cwt: the Morlet CWT of one float32 channel of uniform noise (numpy default_rng(42), written to
+# .npy for swingpipe) at 2^L samples and S frequencies geometric from fs/256 to fs/4 (fs = 1000),
+# complex64 output, T threads (default 2), by fCWT (PyPI fcwt: FFTW wisdom made first with
+# FFTW_MEASURE for T threads, as fCWT's own benchmark does; and its default fcwt.cwt() call),
+# ssqueezepy (zero padding, L2 norm, float32), PyWavelets (cwt method='fft', complex128; only up
+# to 2^pywt-max samples, it is slow) and `swingpipe cwt --output complex|power` (best of R runs
+# of one plan, reported by the command). Every library gets the same wavelet: fCWT's Morlet of
+# bandwidth 2 is e^{-t^2/8} e^{i 2 pi t}, i.e. w0 = 4 pi, given to the others. Power output for
+# the peers is their complex output then |W|^2 in numpy (timed together). Also timed: a numpy
+# copy of a complex64 array of the output's size (the memory-bandwidth bound). Prints M
+# coefficients/s and the ratios swingpipe / peer. fCWT needs libfftw3-single3 and an importable
+# matplotlib: the script installs both when missing.
+#
+# Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Creates .venv-bench from
+# PyPI on first use (dtaidistance, numpy; for cwt also fcwt, ssqueezepy, PyWavelets, matplotlib).
+# Output files go to out/bench-peers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
-[[ $what == dtw ]] || { echo "bench-peers: unknown comparison '$what' (known: dtw)" >&2; exit 2; }
+[[ $what == dtw || $what == cwt ]] ||
+  { echo "bench-peers: unknown comparison '$what' (known: dtw, cwt)" >&2; exit 2; }
 
 count=1000 length=128 fraction=1.0 repeat=3
+lengths=14,16,18 scales=64,256 threads=2 pywt_max=16
 while [[ $# -gt 0 ]]; do
   case $1 in
     --count) count=$2; shift 2 ;;
     --length) length=$2; shift 2 ;;
     --band-fraction) fraction=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --lengths) lengths=$2; shift 2 ;;
+    --scales) scales=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --pywt-max) pywt_max=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench-peers: unknown option $1" >&2; exit 2 ;;
   esac
@@ -50,6 +72,20 @@ fi
 
 out=out/bench-peers
 mkdir -p "$out"
+
+if [[ $what == cwt ]]; then
+  # fCWT's wheel links libfftw3f.so.3 / libfftw3f_omp.so.3 (Debian libfftw3-single3).
+  if ! ldconfig -p | grep -q 'libfftw3f_omp.so.3'; then
+    echo "bench-peers: installing libfftw3-single3 (fCWT needs it)" >&2
+    apt-get install -y -q libfftw3-single3 >/dev/null
+  fi
+  if ! $venv/bin/python -c 'import fcwt, ssqueezepy, pywt, matplotlib' 2>/dev/null; then
+    "$venv/bin/pip" install --quiet fcwt ssqueezepy PyWavelets matplotlib
+  fi
+  export MPLBACKEND=Agg OMP_NUM_THREADS=$threads NUMBA_NUM_THREADS=$threads
+  exec "$venv/bin/python" tools/bench/peers_cwt.py "$bin" "$out" "$lengths" "$scales" "$threads" \
+    "$repeat" "$pywt_max"
+fi
 "$venv/bin/python" - "$bin" "$out" "$count" "$length" "$fraction" "$repeat" <<'PY'
 import json, math, os, subprocess, sys, time
 import numpy as np
