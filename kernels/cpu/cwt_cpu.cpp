@@ -13,11 +13,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cpu/cwt_internal.hpp"
@@ -173,17 +178,17 @@ void destroy(FftState* state) {
 namespace {
 
 template <class T>
-void make_plans(FftState& st) {
+void make_plans(FftState& st, Planning planning) {
   const int N = static_cast<int>(st.N);
-  // FFTW_MEASURE for the sizes where it pays; small transforms are planned instantly.
-  const unsigned rigor = st.N >= 4096 ? FFTW_MEASURE : FFTW_ESTIMATE;
+  // FFTW_MEASURE times candidate algorithms (no time limit: a limit under load settles for plans
+  // ~25% slower); FFTW_ESTIMATE plans instantly.
+  const unsigned rigor = planning == Planning::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
   Workspace<T> scratch(st.N);
   std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
-  // Bounded planning time: FFTW_MEASURE of an unusual size can otherwise take seconds.
   if constexpr (sizeof(T) == 4)
-    fftwf_set_timelimit(0.5);
+    fftwf_set_timelimit(FFTW_NO_TIMELIMIT);
   else
-    fftw_set_timelimit(0.5);
+    fftw_set_timelimit(FFTW_NO_TIMELIMIT);
   st.forward = Fftw<T>::r2c(N, scratch.real.ptr,
                             reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr), rigor);
   st.inverse = Fftw<T>::c2c(N, reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr),
@@ -200,18 +205,66 @@ std::unique_ptr<FftState, FftStateDeleter> make_fft_state(const Plan::Impl& plan
   st->precision = plan.spec.precision;
   st->N = plan.geometry.fft_size;
   if (st->precision == Precision::float32)
-    make_plans<float>(*st);
+    make_plans<float>(*st, plan.spec.planning);
   else
-    make_plans<double>(*st);
+    make_plans<double>(*st, plan.spec.planning);
   return st;
 }
+
+}  // namespace cpu
+
+// ---- FFTW wisdom ------------------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kFloatMark = "\n# swingpipe: float32 wisdom follows\n";
+}  // namespace
+
+bool import_fftw_wisdom(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t mark = all.find(kFloatMark);
+  if (mark == std::string::npos)
+    throw InputError("cwt: '" + path.string() + "' is not a swingpipe FFTW wisdom file");
+  const std::string f64 = all.substr(0, mark), f32 = all.substr(mark + kFloatMark.size());
+  std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
+  if (!fftw_import_wisdom_from_string(f64.c_str()) || !fftwf_import_wisdom_from_string(f32.c_str()))
+    throw InputError("cwt: '" + path.string() + "' holds FFTW wisdom FFTW cannot read");
+  return true;
+}
+
+void export_fftw_wisdom(const std::filesystem::path& path) {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
+    char* f64 = fftw_export_wisdom_to_string();
+    char* f32 = fftwf_export_wisdom_to_string();
+    if (f64 && f32) text = std::string(f64) + std::string(kFloatMark) + f32;
+    std::free(f64);
+    std::free(f32);
+  }
+  if (text.empty()) throw StorageError("cwt: FFTW could not export its wisdom");
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw StorageError("cwt: cannot write FFTW wisdom to '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    throw StorageError("cwt: cannot move FFTW wisdom to '" + path.string() + "': " + ec.message());
+}
+
+namespace cpu {
 
 // ---- the block engine -----------------------------------------------------------------------
 
 namespace {
 
-/// Output arrays above this size are written with non-temporal stores.
-constexpr std::size_t kStreamBytes = std::size_t{64} << 20;
+/// Output arrays above this size are written with non-temporal stores: written once and not read
+/// back soon, they would otherwise evict the FFT's buffers and twiddles from the cache.
+constexpr std::size_t kStreamBytes = std::size_t{4} << 20;
 
 template <class T>
 bool all_finite(const T* v, int64_t n) {

@@ -64,7 +64,7 @@ def run_fcwt(x, count):
 def run_ssq(x, count):
     import ssqueezepy
     wavelet = ssqueezepy.Wavelet(("morlet", {"mu": W0}), dtype="float32")
-    scales = (W0 * FS / (2 * math.pi * freqs(count))).astype(np.float32)
+    scales = np.sort(W0 * FS / (2 * math.pi * freqs(count))).astype(np.float32)  # ascending
     return best(lambda: ssqueezepy.cwt(x, wavelet, scales=scales, fs=FS, l1_norm=False,
                                        padtype="zero", astensor=False))
 

@@ -38,7 +38,8 @@ struct CwtFlags {
   std::string input, out, channels, frequencies, cross, coherence;
   double fmin = 1.0, fmax = 30.0, omega0 = 6.0, sample_rate = 0;
   int count = 32, threads = 0, repeat = 1;
-  std::string output = "power", precision = "float64", backend = "cpu";
+  std::string output = "power", precision = "float64", backend = "cpu", planning = "measure";
+  std::string wisdom;
   double memory_mb = 256;
   CLI::Option* fmin_opt = nullptr;
   CLI::Option* fmax_opt = nullptr;
@@ -135,6 +136,8 @@ Job prepare(const CwtFlags& f, const Globals& g) {
     throw InputError(fmt::format("cwt: --threads must be >= 0, got {}", f.threads));
   if (f.repeat < 1) throw InputError(fmt::format("cwt: --repeat must be >= 1, got {}", f.repeat));
   if (!(f.memory_mb > 0)) throw InputError("cwt: --memory-budget must be > 0 MiB");
+  if (f.planning != "measure" && f.planning != "estimate")
+    throw InputError("cwt: --planning must be measure or estimate, got '" + f.planning + "'");
   if (!f.frequencies.empty()) {
     if (f.fmin_opt->count() || f.fmax_opt->count() || f.count_opt->count())
       throw InputError("cwt: give --frequencies or --fmin/--fmax/--count, not both");
@@ -216,12 +219,16 @@ void run_typed(const CwtFlags& f, const Globals& g, Job& job) {
   for (int c = 0; c < C; ++c)
     for (int64_t t = 0; t < n; ++t)
       data[c * n + t] = static_cast<T>(job.rec.channel(job.rows[static_cast<std::size_t>(c)])[t]);
-  const cwt::Plan plan({.length = n,
-                        .frequencies = job.freqs,
-                        .omega0 = f.omega0,
-                        .sample_rate = job.fs,
-                        .precision = cwt::precision_of<T>(),
-                        .backend = resolve_backend(parse_backend(f.backend))});
+  if (!f.wisdom.empty()) cwt::import_fftw_wisdom(f.wisdom);
+  const cwt::Plan plan(
+      {.length = n,
+       .frequencies = job.freqs,
+       .omega0 = f.omega0,
+       .sample_rate = job.fs,
+       .precision = cwt::precision_of<T>(),
+       .backend = resolve_backend(parse_backend(f.backend)),
+       .planning = f.planning == "estimate" ? cwt::Planning::estimate : cwt::Planning::measure});
+  if (!f.wisdom.empty()) cwt::export_fftw_wisdom(f.wisdom);
   const cwt::RunOptions run{.threads = f.threads,
                             .memory_budget = static_cast<std::size_t>(f.memory_mb * 1048576.0)};
   const SeriesRef<T> series{data.data(), n, C};
@@ -452,6 +459,11 @@ void add_cwt(CLI::App& app, Globals& g) {
   cmd->add_option("--threads", f->threads, "CPU threads (0 = all)");
   cmd->add_option("--memory-budget", f->memory_mb, "MiB of output held at once by .h5 streaming")
       ->default_val(256);
+  cmd->add_option("--planning", f->planning,
+                  "FFTW planning: measure (slower to plan, faster to run) or estimate")
+      ->default_val("measure");
+  cmd->add_option("--fftw-wisdom", f->wisdom,
+                  "FFTW wisdom file: read before planning (if present), written after");
   cmd->add_option("--repeat", f->repeat, "Run the transform R times, report the fastest (timing)")
       ->default_val(1);
   cmd->callback([f, &g] { run_cwt(*f, g); });

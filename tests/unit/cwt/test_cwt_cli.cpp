@@ -48,7 +48,7 @@ TEST(CwtCli, StreamedH5AndInMemoryNpyHoldTheKernelsValues) {
   const std::string in = (dir / "sig.npy").string();
   const std::string common =
       " --sample-rate 100 --fmin 2 --fmax 40 --count 8 --output complex "
-      "--precision float32 --threads 2";
+      "--precision float32 --threads 2 --planning estimate";
   std::string out;
   ASSERT_EQ(test::run_cli("--json cwt " + in + common + " --memory-budget 0.05 --out " +
                               (dir / "w.h5").string(),
@@ -65,7 +65,8 @@ TEST(CwtCli, StreamedH5AndInMemoryNpyHoldTheKernelsValues) {
   const cwt::Plan plan({.length = n,
                         .frequencies = cwt::geometric_frequencies(2, 40, 8),
                         .sample_rate = 100.0,
-                        .precision = cwt::Precision::float32});
+                        .precision = cwt::Precision::float32,
+                        .planning = cwt::Planning::estimate});  // deterministic, as the CLI's
   ASSERT_GT(plan.geometry().blocks, 1);
   std::vector<std::complex<float>> want(2 * 8 * n);
   cwt::transform<float>(plan, {x.data(), n, 2}, want);
@@ -127,10 +128,18 @@ TEST(CwtCli, PairsAndLibraryIds) {
       ASSERT_TRUE(v >= 0 && v <= 1) << v;
     }
   EXPECT_EQ(c.at("phase").shape, c.at("coherence").shape);
-  // Without --out: the peak frequency per channel.
-  ASSERT_EQ(test::run_cli("--json --library " + lib + " cwt id:1 --channels club_vel", &out), 0)
-      << out;
-  EXPECT_EQ(nlohmann::json::parse(out)["peaks"][0]["name"], "club_vel");
+  // Without --out: the peak frequency per channel. --fftw-wisdom saves the measured plans, and
+  // the next run reads them back.
+  const std::string wisdom = (dir / "fftw.wisdom").string();
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_EQ(test::run_cli("--json --library " + lib +
+                                " cwt id:1 --channels club_vel --fftw-wisdom " + wisdom,
+                            &out),
+              0)
+        << out;
+    EXPECT_EQ(nlohmann::json::parse(out)["peaks"][0]["name"], "club_vel");
+    EXPECT_TRUE(std::filesystem::exists(wisdom));
+  }
 }
 
 TEST(CwtCli, BadInputExitsWithAClearMessage) {
@@ -156,6 +165,13 @@ TEST(CwtCli, BadInputExitsWithAClearMessage) {
   EXPECT_EQ(test::run_cli("cwt " + in + " --sample-rate 100 --precision half", &out), 2) << out;
   EXPECT_EQ(test::run_cli("cwt " + in + " --sample-rate -3", &out), 2) << out;
   EXPECT_EQ(test::run_cli("cwt id:x", &out), 2) << out;
+  EXPECT_EQ(test::run_cli("cwt " + in + " --sample-rate 100 --planning slow", &out), 2) << out;
+  std::ofstream(dir / "bad.wisdom") << "not wisdom";
+  EXPECT_EQ(
+      test::run_cli(
+          "cwt " + in + " --sample-rate 100 --fftw-wisdom " + (dir / "bad.wisdom").string(), &out),
+      2)
+      << out;
   EXPECT_FALSE(std::filesystem::exists("x.txt"));
   ASSERT_EQ(test::run_cli("cwt --help", &out), 0) << out;
   EXPECT_NE(out.find("--coherence"), std::string::npos);

@@ -47,7 +47,8 @@ void check_against_reference(const Case& c, std::mt19937_64& rng, double tol) {
             .frequencies = freqs,
             .omega0 = c.omega0,
             .precision = precision_of<T>(),
-            .block_size = c.block};
+            .block_size = c.block,
+            .planning = Planning::estimate};
   const Plan plan(spec);
   std::vector<T> xt(x.begin(), x.end());
   std::vector<std::complex<T>> out(freqs.size() * x.size());

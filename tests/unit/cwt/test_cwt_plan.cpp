@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -27,7 +28,8 @@ Spec spec_of(int64_t n, std::vector<double> freqs, Precision p = Precision::floa
           .omega0 = 6.0,
           .sample_rate = 100.0,
           .precision = p,
-          .block_size = block};
+          .block_size = block,
+          .planning = Planning::estimate};
 }
 
 template <class V>
@@ -91,6 +93,19 @@ TEST(CwtPlanCache, ConcurrentUsersShareOnePlan) {
   EXPECT_EQ(cache.stats().misses, 1);
   EXPECT_EQ(cache.stats().hits, 3);
   for (int t = 1; t < 4; ++t) EXPECT_TRUE(same_bits(outs[t], outs[0]));
+}
+
+TEST(CwtPlan, FftwWisdomRoundTrip) {
+  test::TempDir dir;
+  EXPECT_FALSE(import_fftw_wisdom(dir / "none"));
+  Spec s = spec_of(3000, {5.0, 20.0});
+  s.planning = Planning::measure;
+  const Plan measured(s);
+  export_fftw_wisdom(dir / "w");
+  EXPECT_TRUE(import_fftw_wisdom(dir / "w"));
+  std::ofstream(dir / "bad") << "hello";
+  EXPECT_THROW(import_fftw_wisdom(dir / "bad"), InputError);
+  EXPECT_THROW(export_fftw_wisdom(dir / "missing-folder" / "w"), StorageError);
 }
 
 TEST(CwtPlan, GeometryAndBands) {

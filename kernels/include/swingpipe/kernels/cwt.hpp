@@ -38,6 +38,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -76,7 +77,13 @@ double scale_of(double frequency, double omega0, double sample_rate);
 /// the Spec::length to cache plans by.
 int64_t plan_length(int64_t n);
 
-/// What a plan is built for (the key of PlanCache). Equal specs give identical results.
+/// How FFTW plans a plan's transforms: measure times candidate algorithms when the plan is
+/// built (up to seconds for large blocks, ~25% faster transforms; instant for sizes in imported
+/// wisdom); estimate plans instantly.
+enum class Planning { measure, estimate };
+
+/// What a plan is built for (the key of PlanCache). Every call on one plan gives identical bits;
+/// two plans of one spec agree to rounding (FFTW_MEASURE may pick different algorithms).
 struct Spec {
   int64_t length = 0;               ///< samples per channel, >= 0
   std::vector<double> frequencies;  ///< Hz, > 0 and finite, any order; at least one
@@ -84,12 +91,21 @@ struct Spec {
   double sample_rate = 1.0;         ///< Hz, > 0
   Precision precision = Precision::float64;
   Backend backend = Backend::cpu;  ///< cpu or cuda; automatic is resolved when the plan is built
-  /// FFT length of a block; 0 chooses (2^15 points, or 4x the overlap when that is longer, or one
-  /// block for a short signal). Smaller values force many blocks (tests of the streaming path).
+  /// FFT length of a block; 0 chooses the cheapest layout (one block for a short signal, else
+  /// blocks of a 2^a 3^b 5^c length that keeps a thread's buffers in cache and splits the signal
+  /// evenly). A value here forces that length (tests of the streaming path).
   int64_t block_size = 0;
+  Planning planning = Planning::measure;
 
   bool operator==(const Spec&) const = default;
 };
+
+/// Loads FFTW wisdom (both precisions) saved by export_fftw_wisdom, so that measured planning of
+/// the sizes it holds is instant. false when the file does not exist; InputError when it is not
+/// such a file.
+bool import_fftw_wisdom(const std::filesystem::path& path);
+/// Saves the process's FFTW wisdom (atomically: temp file, rename). StorageError on failure.
+void export_fftw_wisdom(const std::filesystem::path& path);
 
 /// How a call runs; never changes the values.
 struct RunOptions {
