@@ -344,8 +344,10 @@ Plan::Plan(Spec spec) : impl_(std::make_unique<Impl>()) {
       else
         p.bank64.insert(p.bank64.end(), values.begin(), values.end());
     }
-    p.cpu = cpu::make_fft_state(p);
-    if (p.backend == Backend::cuda) p.device = cuda::make_device_state(p);
+    if (p.backend == Backend::cuda)
+      p.device = cuda::make_device_state(p);
+    else
+      p.cpu = cpu::make_fft_state(p);
   }
 }
 

@@ -242,8 +242,9 @@ std::unique_ptr<DeviceState, DeviceStateDeleter> make_device_state(const Plan::I
   st->offset = plan.geometry.offset;
   st->F = static_cast<int>(plan.scales.size());
   const auto per_scale = static_cast<std::size_t>(st->N) * complex_bytes;
-  st->chunk = static_cast<int>(
-      std::clamp<std::size_t>(kChunkBytes / std::max<std::size_t>(per_scale, 1), 1, st->F));
+  // Scales of one launch: blockIdx.y indexes them (at most 65535).
+  st->chunk = static_cast<int>(std::clamp<std::size_t>(
+      kChunkBytes / std::max<std::size_t>(per_scale, 1), 1, std::min(st->F, 65535)));
 
   st->bands = DeviceArray<Band>(plan.bands.size());
   CUDA_CHECK(cudaMemcpy(st->bands.get(), plan.bands.data(), plan.bands.size() * sizeof(Band),
