@@ -19,8 +19,10 @@
 # FFTW_MEASURE for T threads, as fCWT's own benchmark does; and its default fcwt.cwt() call),
 # ssqueezepy (zero padding, L2 norm, float32), PyWavelets (cwt method='fft', complex128; only up
 # to 2^pywt-max samples, it is slow) and `swingpipe cwt --output complex|power` (best of R runs
-# of one plan, reported by the command). Every library gets the same wavelet: fCWT's Morlet of
-# bandwidth 2 is e^{-t^2/8} e^{i 2 pi t}, i.e. w0 = 4 pi, given to the others. Power output for
+# of one plan, reported by the command; FFTW wisdom kept in out/bench-peers). fCWT and
+# swingpipe alternate for 3 rounds and keep their best, so both meet the same load. Every
+# library gets the same wavelet: fCWT's Morlet of bandwidth 2 is e^{-t^2/8} e^{i 2 pi t}, i.e.
+# w0 = 4 pi, given to the others. Power output for
 # the peers is their complex output then |W|^2 in numpy (timed together). Also timed: a numpy
 # copy of a complex64 array of the output's size (the memory-bandwidth bound). Prints M
 # coefficients/s and the ratios swingpipe / peer. fCWT needs libfftw3-single3 and an importable

@@ -75,6 +75,8 @@ TEST(CwtLong, TenMillionSamplesStreamWithinTheBudget) {
   EXPECT_EQ(checked, static_cast<int64_t>(probes.size()));
   EXPECT_LE(worst, 5e-6);  // float32 rounding of |W|^2
   // Input 40 MB + tiles and spectra within the 64 MiB budget + plan: far below the 2.5 GB output.
+  std::cout << "[ memory   ] max RSS " << rss0 << " MiB before, " << max_rss_mib()
+            << " MiB after streaming 2.56 GB of output\n";
   EXPECT_LT(max_rss_mib() - rss0, 400) << "max RSS grew from " << rss0 << " MiB";
 }
 

@@ -11,16 +11,16 @@
 // the edges, |W| = (A/2) pi^-1/4 sqrt(2 pi s) e^{-(s w - w0)^2 / 2} plus a term of order
 // e^{-(s w + w0)^2 / 2}.
 //
-// How it is computed: in overlap-save blocks of a fixed FFT length (kept in cache), each block's
-// FFT once per channel (r2c), and per scale the product with the wavelet's spectrum on the bins
-// where it is not negligible (< 1e-18 of its peak in float64, < 1e-9 in float32, computed in
-// closed form: the Gaussian with its aliases, so no wavelet is truncated to a fixed width), an
-// inverse c2c FFT and the crop of the valid part, fused with power or magnitude. Every block
-// reads the signal samples within +-9.11 s (float64; 6.44 s in float32) of its outputs, and
-// e^{-9.1^2/2} < 1e-18: the result equals the direct sum to rounding (~1e-13 relative in float64,
-// ~1e-6 in float32). A short signal whose wavelets are wider than itself is one block padded to
-// at least n + min(9.1 s, n - 1) samples, with the spectrum of the wavelet truncated at that
-// width (exact: lags beyond n - 1 never meet the signal).
+// How it is computed: in overlap-save blocks (lengths 2^k or 3 2^k chosen by a cost model: a
+// thread's buffers stay in cache and the blocks split the signal evenly), each block's FFT once
+// per channel (r2c), and per scale the product with the wavelet's spectrum on the bins where it
+// is not negligible (>= 1e-18 of its peak in float64, 1e-9 in float32; computed in closed form:
+// the Gaussian with its aliases), an inverse c2c FFT and the crop of the valid part, fused with
+// power or magnitude. Every block reads the signal samples within +-9.11 s (float64; 6.44 s in
+// float32) of its outputs, where e^{-9.11^2/2} < 1e-18: the result equals the direct sum to
+// rounding (~1e-13 of the row's largest value in float64, ~1e-6 in float32). A short signal is
+// one block of at least n + min(9.11 s, n - 1) points, and a wavelet wider than the signal has
+// the spectrum of its truncation at n - 1 lags (exact: longer lags never meet the signal).
 //
 // Values do not depend on the thread count, the memory budget or on streaming: the blocks are
 // the same in every call of a plan, so transform() and transform_tiles() give identical bits.
@@ -28,7 +28,7 @@
 // Edge cases: a channel with NaN or inf anywhere gives NaN in all of its outputs (every output
 // of the definition sums over the whole channel); n = 0 gives no output; n = 1 works. Invalid
 // input (frequency <= 0 or not finite, w0 <= 0, fs <= 0, a span of the wrong size, a type that is
-// not the plan's precision, a batch whose length is not the plan's) throws InputError naming it.
+// not the plan's precision, a series longer than the plan's length) throws InputError naming it.
 //
 // Layout: out[(c * F + i) * n + t] for channel c, frequency i (in the plan's order), time t.
 //
