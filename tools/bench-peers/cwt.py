@@ -1,8 +1,10 @@
-"""CWT peers benchmark (run by `tools/bench-peers.sh cwt`, which documents the setup).
+#!/usr/bin/env python3
+"""tools/bench-peers.sh cwt: fCWT, ssqueezepy and PyWavelets against `swingpipe cwt`.
 
-argv: swingpipe binary, output folder, lengths (log2, comma-separated), scale counts, threads,
-repeats, largest log2 length for PyWavelets.
+Arguments: swingpipe-binary out-dir [--lengths 14,16,18] [--scales 64,256] [--threads T]
+[--repeat R] [--pywt-max 16]. tools/bench-peers.sh documents the setup.
 """
+import argparse
 import json
 import math
 import os
@@ -10,12 +12,25 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+ap = argparse.ArgumentParser(prog="bench-peers.sh cwt")
+ap.add_argument("bin")
+ap.add_argument("out")
+ap.add_argument("--lengths", default="14,16,18", help="log2 of the signal lengths")
+ap.add_argument("--scales", default="64,256", help="scale counts")
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--repeat", type=int, default=3)
+ap.add_argument("--pywt-max", type=int, default=16, help="largest log2 length for PyWavelets")
+args = ap.parse_args()
+binary, out = args.bin, args.out
+lengths = [int(v) for v in args.lengths.split(",")]
+scale_counts = [int(v) for v in args.scales.split(",")]
+threads, repeat, pywt_max = args.threads, args.repeat, args.pywt_max
+# Thread counts must be set before numpy, numba (ssqueezepy) and fCWT load.
+os.environ["OMP_NUM_THREADS"] = str(threads)
+os.environ["NUMBA_NUM_THREADS"] = str(threads)
+os.environ["MPLBACKEND"] = "Agg"
 
-binary, out = sys.argv[1], sys.argv[2]
-lengths = [int(v) for v in sys.argv[3].split(",")]
-scale_counts = [int(v) for v in sys.argv[4].split(",")]
-threads, repeat, pywt_max = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+import numpy as np  # noqa: E402
 
 FS = 1000  # fCWT's Scales take an integer sample rate
 F0, F1 = FS / 256, FS / 4
