@@ -260,6 +260,39 @@ TEST(CwtEdges, EmptyAndLengthOne) {
   }
 }
 
+/// x scaled by 2^k gives outputs scaled by 2^k (power 2^2k) bit for bit: no step of the transform
+/// (FFTs, bank products, power, magnitude) overflows or loses bits on huge or tiny inputs.
+template <class T>
+void check_power_of_two_scaling(int k, int64_t n, int64_t block) {
+  auto rng = test::fresh_rng();
+  const Plan plan(spec_of(n, geometric_frequencies(5, 45, 6), precision_of<T>(), block));
+  const std::vector<double> xd = test::random_values(rng, static_cast<std::size_t>(2 * n));
+  std::vector<T> x(xd.begin(), xd.end()), big(x);
+  for (T& v : big) v = std::ldexp(v, k);
+  std::vector<std::complex<T>> w(2 * 6 * n), wb(w.size());
+  transform<T>(plan, {x.data(), n, 2}, w);
+  transform<T>(plan, {big.data(), n, 2}, wb);
+  for (auto& v : w) v = {std::ldexp(v.real(), k), std::ldexp(v.imag(), k)};
+  EXPECT_TRUE(same_bits(w, wb)) << "2^" << k;
+  std::vector<T> p(w.size()), pb(w.size()), m(w.size()), mb(w.size());
+  transform<T>(plan, {x.data(), n, 2}, Output::power, p);
+  transform<T>(plan, {big.data(), n, 2}, Output::power, pb);
+  transform<T>(plan, {x.data(), n, 2}, Output::magnitude, m);
+  transform<T>(plan, {big.data(), n, 2}, Output::magnitude, mb);
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(pb[i]) && std::isfinite(mb[i])) << i;
+    ASSERT_EQ(std::ldexp(p[i], 2 * k), pb[i]) << "2^" << k << " at " << i;
+    ASSERT_EQ(std::ldexp(m[i], k), mb[i]) << "2^" << k << " at " << i;
+  }
+}
+
+TEST(CwtEdges, HugeAndTinyInputsScaleExactly) {
+  check_power_of_two_scaling<double>(500, 3000, 0);      // ~1e150: power ~1e301, finite
+  check_power_of_two_scaling<double>(-400, 3000, 1024);  // ~1e-120, many blocks
+  check_power_of_two_scaling<float>(56, 3000, 0);        // ~7e16: power ~5e33, finite
+  check_power_of_two_scaling<float>(-40, 3000, 1024);
+}
+
 TEST(CwtErrors, BadSpecsAndCalls) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   EXPECT_THROW(Plan(spec_of(10, {})), InputError);
