@@ -465,6 +465,29 @@ double device_seconds(const Plan& plan, SeriesRef<T> x, Output kind, int repeats
   return ms * 1e-3 / repeats;
 }
 
+double d2d_copy_seconds(std::size_t bytes, int repeats) {
+  if (bytes == 0 || repeats < 1) return 0.0;
+  DeviceArray<unsigned char> from(bytes), to(bytes);
+  CUDA_CHECK(cudaMemset(from.get(), 1, bytes));
+  cudaEvent_t start, stop;
+  CUDA_CHECK(cudaEventCreate(&start));
+  CUDA_CHECK(cudaEventCreate(&stop));
+  CUDA_CHECK(cudaMemcpy(to.get(), from.get(), bytes, cudaMemcpyDeviceToDevice));  // warm-up
+  float best = std::numeric_limits<float>::infinity();
+  for (int r = 0; r < repeats; ++r) {
+    CUDA_CHECK(cudaEventRecord(start, nullptr));
+    CUDA_CHECK(cudaMemcpyAsync(to.get(), from.get(), bytes, cudaMemcpyDeviceToDevice, nullptr));
+    CUDA_CHECK(cudaEventRecord(stop, nullptr));
+    CUDA_CHECK(cudaEventSynchronize(stop));
+    float ms = 0;
+    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    best = std::min(best, ms);
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return static_cast<double>(best) * 1e-3;
+}
+
 #define SP_INSTANTIATE(T)                                                                   \
   template void run<T, std::complex<T>>(const Plan::Impl&, SeriesRef<T>, Output,            \
                                         const Target<std::complex<T>>&, const RunOptions&); \

@@ -2,6 +2,7 @@
 // Internal entry points of the CUDA CWT backend (kernels/cuda/cwt_cuda.cu), called by the plan
 // (cwt_plan.cpp) and the dispatch in cwt_cpu.cpp when a plan's backend is cuda. Plain C++ types
 // only. Without CUDA, kernels/cuda/stubs/cwt_stub.cpp provides versions that throw BackendError.
+#include <cstddef>
 #include <memory>
 
 #include "../cpu/cwt_internal.hpp"
@@ -23,5 +24,9 @@ void run(const Plan::Impl& plan, SeriesRef<T> x, Output kind, const Target<V>& t
 /// events. x must be the plan's length.
 template <class T>
 double device_seconds(const Plan& plan, SeriesRef<T> x, Output kind, int repeats);
+
+/// Benchmarks: seconds per device-to-device cudaMemcpy of `bytes` (best of `repeats`, CUDA
+/// events): the card's copy bandwidth, which the CUDA power output is measured against.
+double d2d_copy_seconds(std::size_t bytes, int repeats);
 
 }  // namespace swingpipe::cwt::cuda

@@ -20,11 +20,8 @@
 namespace swingpipe::cwt {
 namespace {
 
-#define SP_REQUIRE_CUDA()                                                             \
-  do {                                                                                \
-    const DeviceInfo sp_info_ = cuda_device_info();                                   \
-    if (!sp_info_.available()) GTEST_SKIP() << "no CUDA device: " << sp_info_.reason; \
-  } while (0)
+// Skips without a device, fails under SWINGPIPE_REQUIRE_GPU=1 (tools/device-check.sh).
+#define SP_REQUIRE_CUDA() SWINGPIPE_REQUIRE_CUDA()
 
 template <class T>
 double tolerance() {

@@ -30,6 +30,10 @@ double device_seconds(const Plan&, SeriesRef<T>, Output, int) {
   refuse();
 }
 
+double d2d_copy_seconds(std::size_t, int) {
+  refuse();
+}
+
 #define SP_INSTANTIATE(T)                                                                   \
   template void run<T, std::complex<T>>(const Plan::Impl&, SeriesRef<T>, Output,            \
                                         const Target<std::complex<T>>&, const RunOptions&); \
