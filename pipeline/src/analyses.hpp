@@ -7,5 +7,6 @@ namespace swingpipe::pipeline {
 
 AnalysisInfo stats_analysis_info();
 AnalysisInfo dtw_analysis_info();
+AnalysisInfo induced_accel_analysis_info();
 
 }  // namespace swingpipe::pipeline

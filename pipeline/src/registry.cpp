@@ -7,6 +7,7 @@ const std::vector<AnalysisInfo>& analysis_registry() {
   static const std::vector<AnalysisInfo> registry{
       stats_analysis_info(),
       dtw_analysis_info(),
+      induced_accel_analysis_info(),
   };
   return registry;
 }
