@@ -7,7 +7,8 @@
 #      the build folder point elsewhere: every test in test_gpu has the label gpu)
 #   4. test_gpu under compute-sanitizer --tool memcheck, then --tool racecheck (a small filter)
 #   5. device-to-device copy bandwidth (GB/s counting read + write), a tiny CUDA program
-#   6. `swingpipe bench dtw --benchmark_format=json --benchmark_out=$OUT/bench_dtw.json`
+#   6. `swingpipe bench dtw --benchmark_format=json --benchmark_out=$OUT/bench_dtw.json`, then
+#      `swingpipe bench iaa` (CUDA and CPU induced accelerations, nv 16/27/40) into bench_iaa.json
 #   7. a summary table (also $OUT/summary.txt)
 # A failing stage is recorded and the next one runs. Logs go to $OUT (or device-check-logs/).
 #
@@ -111,7 +112,7 @@ fi
 
 # ---- 4. compute-sanitizer -------------------------------------------------------------------
 # Sanitized kernels run 10-100x slower: the shorter tests only (no 4097-frame pairs, no timing).
-SAN_FILTER='*CrossAndOneVsMany*:*AllPairsSymmetric*:*EmptySeriesAndNaN*:*ManyVariableLength*:*PathsEqualReference*:*RejectsBadInputs*'
+SAN_FILTER='*CrossAndOneVsMany*:*AllPairsSymmetric*:*EmptySeriesAndNaN*:*ManyVariableLength*:*PathsEqualReference*:*RejectsBadInputs*:*IaaGpu.EmptyNanAndBadInput*'
 if ! command -v compute-sanitizer >/dev/null; then
   echo "compute-sanitizer is absent: memcheck and racecheck skipped"
   ORDER+=(memcheck racecheck)
@@ -123,7 +124,7 @@ elif [[ -n "$TEST_BIN" ]]; then
   run_stage memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 99 --leak-check full \
     "$TEST_BIN" --gtest_color=no --gtest_filter="$SAN_FILTER"
   run_stage racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 99 \
-    "$TEST_BIN" --gtest_color=no --gtest_filter='*AllPairsSymmetric*:*EmptySeriesAndNaN*'
+    "$TEST_BIN" --gtest_color=no --gtest_filter='*AllPairsSymmetric*:*EmptySeriesAndNaN*:*IaaGpu.EmptyNanAndBadInput*'
 fi
 
 # ---- 5. device-to-device bandwidth ----------------------------------------------------------
@@ -172,6 +173,10 @@ run_stage d2d 60 bash -c 'd2d "$0"' "$D2D_DIR"
 if [[ -n "$CLI_BIN" && -x "$CLI_BIN" ]]; then
   run_stage bench "${BENCH_LIMIT_S:-150}" "$CLI_BIN" bench dtw --benchmark_format=json \
     --benchmark_out="$LOG/bench_dtw.json"
+  # Induced accelerations: the CUDA path and the CPU path on the same swings (nv 16, 27, 40).
+  run_stage bench_iaa "${BENCH_IAA_LIMIT_S:-60}" "$CLI_BIN" bench \
+    --benchmark_filter='^iaa/(cuda|cpu|tree_cpu)/nv:' --benchmark_min_time=0.2 \
+    --benchmark_format=json --benchmark_out="$LOG/bench_iaa.json"
 else
   ORDER+=(bench)
   STATUS[bench]="FAIL (no swingpipe binary)"
@@ -182,9 +187,9 @@ fi
 # Local-memory traffic in the DTW kernels (the build machine has no cuobjdump): LDL/STL per kernel.
 if [[ -n "$TEST_BIN" ]] && command -v cuobjdump >/dev/null; then
   {
-    echo "== local memory (LDL/STL instructions) in the sm_90 SASS of the DTW kernels =="
+    echo "== local memory (LDL/STL instructions) in the sm_90 SASS of the DTW and IAA kernels =="
     timeout 60 cuobjdump -sass -arch sm_90 "$TEST_BIN" 2>/dev/null | awk '
-      /Function : .*dtw_kernel/ { name = $3; n[name] = 0; next }
+      /Function : .*(dtw_kernel|tree_kernel|solve_kernel)/ { name = $3; n[name] = 0; next }
       /Function :/ { name = "" }
       name != "" && /(LDL|STL)/ { n[name]++ }
       END { for (k in n) printf "%5d  %s\n", n[k], k }' |
@@ -205,12 +210,13 @@ fi
   grep -h '\[ rate' "$LOG/gpu_tests.log" 2>/dev/null | sort -u || true
   grep -h 'ERROR SUMMARY' "$LOG/memcheck.log" "$LOG/racecheck.log" 2>/dev/null || true
   grep -h 'GB/s' "$LOG/d2d.log" 2>/dev/null || true
-  if [[ -s "$LOG/bench_dtw.json" ]]; then
-    python3 - "$LOG/bench_dtw.json" <<'PY' || true
+  for json_out in "$LOG/bench_dtw.json" "$LOG/bench_iaa.json"; do
+    [[ -s "$json_out" ]] || continue
+    python3 - "$json_out" <<'PY' || true
 import json, sys
 for b in json.load(open(sys.argv[1])).get("benchmarks", []):
-    extra = {k: v for k, v in b.items() if k.lower() in ("gcups", "items_per_second", "bytes_per_second")}
+    extra = {k: v for k, v in b.items() if k.lower() in ("gcups", "items_per_second", "bytes_per_second", "frames_per_second")}
     print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {extra}")
 PY
-  fi
+  done
 } 2>&1 | tee -a "$LOG/summary.txt"
