@@ -4,7 +4,10 @@
 // the MuJoCo path, counterfactuals, edges and bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <random>
 
 #include "../engine/engine_test_util.hpp"
 #include "swingpipe/error.hpp"
@@ -265,6 +268,57 @@ TEST(InducedAccel, EdgesAndBadInput) {
   // A non-positive-definite M is reported, not solved.
   std::vector<double> M{1, 2, 2, 1}, X{1, 1};
   EXPECT_FALSE(iaa::solve_frame(2, 1, M.data(), X.data()));
+}
+
+TEST(InducedAccel, SolveFrameOnEveryInstructionSetThisCpuRuns) {
+  // Random symmetric positive definite M = A A^T + nv I; k right-hand sides on either side of the
+  // 16-wide blocks; every solution must satisfy M X = F to rounding.
+  std::mt19937_64 rng(std::random_device{}());
+  std::normal_distribution<double> normal;
+  int ran = 0;
+  {
+    std::vector<double> M{1}, X{1};
+    EXPECT_THROW(iaa::solve_frame(dtw::Simd::avx512, 1, 1, M.data(), X.data()), BackendError);
+  }
+  for (dtw::Simd isa : {dtw::Simd::scalar, dtw::Simd::avx2, dtw::Simd::best}) {
+    if (isa == dtw::Simd::avx2 && !dtw::cpu_supports(isa)) {
+      std::vector<double> M{1}, X{1};
+      EXPECT_THROW(iaa::solve_frame(isa, 1, 1, M.data(), X.data()), BackendError);
+      continue;
+    }
+    ++ran;
+    for (int nv : {1, 2, 5, 16, 17, 27, 40, 41}) {
+      for (int k : {1, 6, 15, 16, 17, 27, 33}) {
+        std::vector<double> A(static_cast<std::size_t>(nv * nv)), M(A.size());
+        for (double& a : A) a = normal(rng);
+        for (int i = 0; i < nv; ++i)
+          for (int j = 0; j < nv; ++j) {
+            double sum = i == j ? nv : 0.0;
+            for (int m = 0; m < nv; ++m) sum += A[i * nv + m] * A[j * nv + m];
+            M[i * nv + j] = sum;
+          }
+        std::vector<double> F(static_cast<std::size_t>(k * nv));
+        for (double& f : F) f = normal(rng);
+        std::vector<double> Mw = M, X = F;
+        ASSERT_TRUE(iaa::solve_frame(isa, nv, k, Mw.data(), X.data()));
+        double worst = 0;
+        for (int c = 0; c < k; ++c)
+          for (int i = 0; i < nv; ++i) {
+            double r = 0, scale = std::abs(F[c * nv + i]);
+            for (int j = 0; j < nv; ++j) {
+              r += M[i * nv + j] * X[c * nv + j];
+              scale += std::abs(M[i * nv + j] * X[c * nv + j]);
+            }
+            worst = std::max(worst, std::abs(r - F[c * nv + i]) / scale);
+          }
+        EXPECT_LT(worst, 1e-13) << "isa " << static_cast<int>(isa) << " nv " << nv << " k " << k;
+      }
+    }
+    // Not positive definite on this path too.
+    std::vector<double> M{1, 2, 2, 1}, X{1, 1};
+    EXPECT_FALSE(iaa::solve_frame(isa, 2, 1, M.data(), X.data()));
+  }
+  EXPECT_GE(ran, 2);
 }
 
 TEST(InducedAccel, CudaWithoutADeviceSaysSo) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "swingpipe/kernels/backend.hpp"
+#include "swingpipe/kernels/dtw.hpp"
 #include "swingpipe/kernels/rigid_tree.hpp"
 
 namespace swingpipe::iaa {
@@ -80,7 +81,14 @@ void frame_forces(const FrameBatch& batch, int64_t frame, bool per_actuator, std
 /// and `X` (k right-hand sides of nv values, one after the other; overwritten with the
 /// solutions) with one Cholesky factorization (Eigen; fixed-size code for nv 16, 27 and 40).
 /// Returns false, leaving X unspecified, when M is not positive definite.
+/// The triangular solves run all right-hand sides at once, with AVX2 + FMA where the CPU has it
+/// (checked at run time), generic code otherwise.
 bool solve_frame(int nv, int k, double* M, double* X);
+
+/// solve_frame with a chosen instruction set (Simd::best: what solve_frame uses), for tests and
+/// benchmarks: scalar (generic code), avx2 or best. BackendError when this CPU cannot run `isa`,
+/// and for avx512 (no such variant: 512-bit vectors measured slower than AVX2).
+bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X);
 
 /// The closure measure of one frame (see Result::closure): X holds at least 6 rows.
 double frame_closure(int nv, const double* X, const double* qacc);
