@@ -190,10 +190,9 @@ InducedAccelOutput InducedAccelRunner::run(const Recording& rec) {
                  {"sites", sites}};
   if (!options_.arrays) return out;
   io::ArrayFile& a = out.arrays;
-  a.attrs = {{"analysis", std::string("induced_accel")},
-             {"model", model->name()},
+  // The runner adds run_id, analysis, recording_id and swingpipe_version.
+  a.attrs = {{"model", model->name()},
              {"model_sha256", model->sha256()},
-             {"recording_id", rec.meta.id},
              {"contributors", contributors},
              {"dofs", model->dof_names()},
              {"sites", options_.sites}};
