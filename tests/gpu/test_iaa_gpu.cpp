@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "swingpipe/error.hpp"
@@ -24,9 +26,16 @@ namespace {
     if (!sp_info_.available()) GTEST_SKIP() << "no CUDA device: " << sp_info_.reason; \
   } while (0)
 
+/// The golfer models: $SWINGPIPE_MODELS_DIR, the source tree this was built from, or
+/// configs/models under the working directory (tools/device-check.sh runs the carried binary in a
+/// copy of the tree at another path).
 std::filesystem::path golfer(const std::string& which) {
-  return std::filesystem::path(SWINGPIPE_SOURCE_DIR) / "configs/models" /
-         ("golfer_" + which + ".xml");
+  const std::string file = "golfer_" + which + ".xml";
+  if (const char* env = std::getenv("SWINGPIPE_MODELS_DIR"))
+    return std::filesystem::path(env) / file;
+  const auto built = std::filesystem::path(SWINGPIPE_SOURCE_DIR) / "configs/models" / file;
+  if (std::filesystem::exists(built)) return built;
+  return std::filesystem::path("configs/models") / file;
 }
 
 struct Swing {
