@@ -10,6 +10,7 @@
 #   tools/bench-peers.sh mocap [--mb M] [--repeat R]
 #   tools/bench-peers.sh cwt [--lengths 14,16,18] [--scales 64,256] [--threads T] [--repeat R]
 #                            [--pywt-max 16]
+#   tools/bench-peers.sh iaa [--model FILE] [--repeat R]
 #
 # dtw: an all-pairs DTW matrix of N random series of length L (default 1000 x 128, full band), by
 # dtaidistance (dtw.distance_matrix_fast, C, parallel) and by `swingpipe dtw --all-pairs`, both in
@@ -48,6 +49,10 @@
 # a numpy copy of a complex64 array of the output's size (the memory-bandwidth bound). Prints M
 # coefficients/s and the ratios swingpipe / peer. fCWT's wheel needs libfftw3-single3 (installed
 # here when missing) and an importable matplotlib.
+# iaa: induced accelerations of one simulated swing (default configs/models/golfer_full.xml, nv
+# 27): the Python suite's pattern with PyPI's mujoco (mj_forward + one mj_solveM per contributor)
+# against `swingpipe bench`'s iaa/cpu cases (frames/s, all cores and one); checks closure and that
+# the club-head peaks per contributor agree with `swingpipe induced-accel`.
 #
 # Needs a built swingpipe: $SWINGPIPE_BIN, or build*/tools/swingpipe. Output goes to
 # out/bench-peers/.
@@ -55,7 +60,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
-known="dtw, lag, rqa, server, mocap, cwt"
+known="dtw, lag, rqa, server, mocap, cwt, iaa"
 [[ $# -ge 1 ]] || { usage; exit 2; }
 what=$1; shift
 [[ $what == -h || $what == --help ]] && { usage; exit 0; }
@@ -102,5 +107,6 @@ case $what in
     fi
     exec "$(venv cwt 'fcwt, ssqueezepy, pywt, matplotlib, numpy' fcwt ssqueezepy PyWavelets matplotlib numpy)" \
       tools/bench-peers/cwt.py "$bin" "$out" "$@" ;;
+  iaa) exec "$(venv iaa 'mujoco, numpy' mujoco numpy)" tools/bench-peers/iaa.py "$bin" "$out" "$@" ;;
   *) echo "bench-peers: unknown comparison '$what' (known: $known)" >&2; exit 2 ;;
 esac

@@ -13,5 +13,6 @@ AnalysisInfo rqa_analysis_info();
 AnalysisInfo cwt_analysis_info();
 AnalysisInfo xwt_analysis_info();
 AnalysisInfo coherence_analysis_info();
+AnalysisInfo induced_accel_analysis_info();
 
 }  // namespace swingpipe::pipeline

@@ -17,6 +17,7 @@
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/recording_json.hpp"
+#include "swingpipe/host/swing_sim.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
 #include "swingpipe/pipeline/progress.hpp"
 #include "swingpipe/pipeline/results.hpp"
@@ -221,6 +222,16 @@ RunSummary run(const RunConfig& config, const RunHooks& hooks) {
     lib.add_all(swings);
     seeded.seeded = static_cast<int64_t>(swings.size());
     spdlog::info("library {} was empty: added {} demo swings", config.library, swings.size());
+    if (config.demo.simulate_count > 0) {
+      sim::SimulateOptions so;
+      so.model = config.demo.simulate_model;
+      so.count = config.demo.simulate_count;
+      so.seed = config.demo.simulate_seed;
+      so.threads = config.threads;
+      const auto sum = sim::simulate_to_library(lib, so);
+      seeded.seeded += sum.count;
+      spdlog::info("added {} simulated swings of {} ({:.2f} s)", sum.count, sum.model, sum.seconds);
+    }
   }
 
   Pipeline p(config, lib);
