@@ -155,7 +155,8 @@ TEST_F(Http, HealthAndLibrary) {
   EXPECT_TRUE(page["next_offset"].is_null());
   const std::string club = lib.get_meta(3).club_type;
   r = c.Get("/v1/recordings?club_type=" + club + "&descending=true&order_by=id", h);
-  for (const auto& m : json_of(r)["recordings"]) EXPECT_EQ(m["club_type"], club);
+  const auto listed = json_of(r);  // the loop must not iterate into a destroyed temporary
+  for (const auto& m : listed["recordings"]) EXPECT_EQ(m["club_type"], club);
   EXPECT_EQ(json_of(r)["recordings"][0]["id"].get<int64_t>(), lib.search([&] {
                                                                    SearchQuery q;
                                                                    q.club_type = club;
