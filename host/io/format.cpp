@@ -13,7 +13,8 @@ Format format_from_path(const std::filesystem::path& path) {
   if (detail::iequals(ext, ".tsv")) return Format::ucr_tsv;
   if (detail::iequals(ext, ".ts")) return Format::sktime_ts;
   if (detail::iequals(ext, ".json")) return Format::json;
-  const std::string got = ext.empty() ? "no extension" : "unknown extension '" + ext + "'";
+  const std::string got =
+      ext.empty() ? "no extension" : "unknown extension " + detail::quote_token(ext);
   throw InputError(path.string() + ": " + got + " (expected .csv, .npy, .tsv, .ts or .json)");
 }
 

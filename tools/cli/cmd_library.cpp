@@ -58,6 +58,7 @@ struct ImportFlags {
   int rating = -1;
   double sample_rate = 0;
   bool keep_going = false;
+  io::ValueOptions values;
 };
 
 void apply(const ImportFlags& f, Recording& rec) {
@@ -120,6 +121,10 @@ void add_library(CLI::App& app, Globals& g) {
       ->check(CLI::PositiveNumber);
   imp->add_flag("--keep-going", flags->keep_going,
                 "Import the other files when one fails (exit status still non-zero)");
+  imp->add_flag("--allow-inf", flags->values.allow_infinite,
+                "Keep infinite values (inf, -inf) instead of refusing the file");
+  imp->add_flag("--empty-as-nan", flags->values.empty_is_missing,
+                "Read an empty CSV/.tsv field as a missing value (NaN) instead of an error");
   imp->callback([&g, flags] {
     RecordingLibrary l(g.library);
     pipeline::Progress progress(
@@ -129,7 +134,7 @@ void add_library(CLI::App& app, Globals& g) {
     int failed = 0;
     for (const auto& file : flags->files) {
       try {
-        auto recs = io::read_any(file);
+        auto recs = io::read_any(file, flags->values);
         for (auto& r : recs) apply(*flags, r);
         const auto ids = l.add_all(recs);
         report.push_back({{"file", file}, {"imported", ids.size()}, {"ids", ids}});
@@ -178,8 +183,7 @@ void add_library(CLI::App& app, Globals& g) {
         for (int c = 0; c < rec.channel_count(); ++c) {
           nlohmann::json col = nlohmann::json::array();
           for (int64_t t = 0; t < rec.frames(); ++t) {
-            const double v = rec.channel(c)[t];
-            col.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+            col.push_back(nlohmann::json(io::value_to_json(rec.channel(c)[t])));
           }
           data[rec.channels[c]] = col;
         }

@@ -9,4 +9,8 @@ namespace swingpipe::io {
 /// Every RecordingMeta field, keys in the library's column order.
 nlohmann::ordered_json meta_to_json(const RecordingMeta& meta);
 
+/// One series value as JSON: a number, null for NaN (missing), "inf" / "-inf" for +-inf (JSON has
+/// no infinity; read_json reads these back when infinities are allowed).
+nlohmann::ordered_json value_to_json(double v);
+
 }  // namespace swingpipe::io
