@@ -179,7 +179,11 @@ void JsonReader::finish() const {
   int count = 0;
   for (const auto& [key, value] : object_->items()) {
     if (read_.count(key)) continue;
-    if (++count <= 3) unknown += (unknown.empty() ? "" : ", ") + path_ + "/" + quote(key);
+    // A plain key is shown as a path; anything long or odd is quoted and shortened.
+    const bool plain =
+        key.size() <= 40 && io::is_valid_utf8(key) && io::control_char_at(key) == std::string::npos;
+    if (++count <= 3)
+      unknown += (unknown.empty() ? "" : ", ") + path_ + "/" + (plain ? key : quote(key));
   }
   if (count == 0) return;
   if (count > 3) unknown += " and " + std::to_string(count - 3) + " more";
