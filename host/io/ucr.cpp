@@ -152,7 +152,11 @@ bool parse_ts_header_line(const std::filesystem::path& path, std::size_t ln, std
     h.has_label = parse_bool(path, ln, key, words);
     h.classes.clear();
     if (h.has_label && detail::iequals(key, "@classLabel"))
-      for (std::size_t k = 2; k < words.size(); ++k) h.classes.emplace_back(words[k]);
+      for (std::size_t k = 2; k < words.size(); ++k) {
+        const std::string problem = detail::text_problem(words[k], "class label");
+        if (!problem.empty()) fail_line(path, ln, problem);
+        h.classes.emplace_back(words[k]);
+      }
   }
   // @problemName, @missing and other keywords carry nothing we need.
   return false;
@@ -223,8 +227,8 @@ Recording parse_ts_row(const std::filesystem::path& path, std::size_t ln, std::s
     if (!h.classes.empty() &&
         std::find(h.classes.begin(), h.classes.end(), label) == h.classes.end())
       fail_line(path, ln,
-                "class label " + quote_token(label) + " is not declared by @classLabel (" +
-                    join(h.classes) + ")");
+                "class label " + quote_token(label) + " is not declared by @classLabel " +
+                    detail::quote_token(join(h.classes)));
   }
   const std::size_t dims = parts.size();
   if (h.univariate.value_or(false) && dims != 1)
