@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +27,12 @@ namespace swingpipe::fuzz {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A .tsv/.ts input can hold hundreds of series, each read the same way: the export round trips
+// and the library check take the first few (any bug in a later one is also a bug in a first one,
+// in a shorter input the fuzzer finds too), so a long file costs about what a short one does.
+constexpr std::size_t kRoundTripsPerInput = 8;
+constexpr std::size_t kLibraryRecordingsPerInput = 4;
 
 [[noreturn]] void violation(const std::string& what) {
   std::fprintf(stderr, "\n*** fuzz invariant violated: %s\n", what.c_str());
@@ -249,11 +256,12 @@ void check_reader(const uint8_t* data, std::size_t size, const char* extension) 
   }
   if (l.error) return;
   require(!l.recs.empty(), "a read returned no recordings and no error");
-  for (const auto& rec : l.recs) {
-    check_accepted(rec, lenient);
-    check_round_trips(rec, lenient);
+  for (std::size_t i = 0; i < l.recs.size(); ++i) {
+    check_accepted(l.recs[i], lenient);
+    if (i < kRoundTripsPerInput) check_round_trips(l.recs[i], lenient);
   }
-  check_library(l.recs);
+  const std::size_t n = std::min(l.recs.size(), kLibraryRecordingsPerInput);
+  check_library({l.recs.begin(), l.recs.begin() + static_cast<std::ptrdiff_t>(n)});
 }
 
 void check_run_config(const uint8_t* data, std::size_t size) {

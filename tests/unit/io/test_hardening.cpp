@@ -375,6 +375,52 @@ TEST(SilentChanges, CsvTimeColumnMustGiveAFiniteRate) {
   EXPECT_THAT(error_message([&] { io::read_csv(p); }), HasSubstr("gives no sample rate within"));
 }
 
+TEST(SilentChanges, CsvRefusesToWriteAChannelItWouldReadBackAsTheClock) {
+  test::TempDir dir;
+  Recording rec;
+  rec.meta.num_frames = 1;
+  rec.channels = {"Time"};
+  rec.data = {1};
+  for (double rate : {0.0, 100.0}) {
+    rec.sample_rate = rate;
+    EXPECT_THAT(error_message([&] { io::write_csv(dir / "t.csv", rec); }),
+                HasSubstr("channel 'Time' clashes with the time column"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "t.csv"));
+  }
+}
+
+TEST(SilentChanges, JsonMetadataNegativeZeroIsZeroAndSurvivesTheLibrary) {
+  // SQLite's REAL columns drop the sign of zero, so the reader takes -0 for the number it is.
+  test::TempDir dir;
+  write_text(dir / "z.json",
+             R"({"duration": -0.0, "peak_club_speed": -0, "channels": ["x"], "data": [[-0.0]]})");
+  const Recording rec = io::read_json(dir / "z.json");
+  EXPECT_EQ(bits(rec.meta.duration), bits(0.0));
+  EXPECT_EQ(bits(rec.meta.peak_club_speed), bits(0.0));
+  EXPECT_EQ(bits(rec.data[0]), bits(-0.0));  // series values keep every bit
+  RecordingLibrary lib(dir / "lib.db");
+  const Recording back = lib.get(lib.add(rec));
+  EXPECT_EQ(bits(back.meta.duration), bits(0.0));
+  EXPECT_EQ(bits(back.data[0]), bits(-0.0));
+}
+
+TEST(SilentChanges, SampleRatesOutsideTheSupportedRangeAreRefused) {
+  test::TempDir dir;
+  for (const char* rate : {"1e-7", "2e9", "-1"}) {
+    write_text(dir / "r.json", std::string(R"({"sample_rate": )") + rate +
+                                   R"(, "channels": ["x"], "data": [[1]]})");
+    EXPECT_THAT(error_message([&] { io::read_json(dir / "r.json"); }),
+                HasSubstr("key 'sample_rate': must be 0 (unknown) or within [1e-06, 1e+09] Hz"))
+        << rate;
+  }
+  Recording rec;
+  rec.meta.num_frames = 1;
+  rec.channels = {"x"};
+  rec.data = {1};
+  rec.sample_rate = std::numeric_limits<double>::infinity();
+  EXPECT_THAT(error_message([&] { validate(rec, "r"); }), HasSubstr("r: sample rate must be 0"));
+}
+
 TEST(SilentChanges, ErrorMessagesNeverCarryAWholeValue) {
   test::TempDir dir;
   const std::string big(100000, 'z');
