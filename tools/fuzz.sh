@@ -15,13 +15,13 @@
 #   --runs N          stop after N executions instead of SECONDS
 #   --replay          only replay seeds and regression corpus (no fuzzing)
 #   --no-build        use the binaries already built
-#   --build-dir DIR   default build-fuzz
+#   --build-dir DIR   default $FUZZ_BUILD_DIR, else build-fuzz
 # Environment: FUZZ_FLAGS (extra libFuzzer flags), JOBS (build jobs), CXX_FUZZ (default clang++-14).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-runs="" replay=0 build=1 build_dir=build-fuzz seconds=30
+runs="" replay=0 build=1 build_dir=${FUZZ_BUILD_DIR:-build-fuzz} seconds=30
 wanted=()
 while (($#)); do
   case "$1" in
@@ -61,7 +61,12 @@ if ((build)); then
     -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" -DCMAKE_C_FLAGS_FUZZ="-O1 -gline-tables-only" \
     -DSWINGPIPE_FUZZ=ON -DSWINGPIPE_BUILD_TESTS=OFF -DSWINGPIPE_CUDA=OFF >/dev/null
   cmake --build "$build_dir" -j "${JOBS:-$(nproc)}" --target "${targets[@]/#/fuzz_}"
+  # The commit the binaries were built from (+dirty: with uncommitted changes), for the results.
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git diff --quiet HEAD -- . 2>/dev/null || commit+="+dirty"
+  echo "$commit" >"$build_dir/built-commit"
 fi
+built=$(cat "$build_dir/built-commit" 2>/dev/null || echo unknown)
 
 # The scratch library of the invariant checks lives in memory when it can.
 tmp_base=/dev/shm
@@ -112,7 +117,7 @@ for t in "${targets[@]}"; do
     echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions in ${took} s; input saved in $artifacts/" | tee "$summary"
     status=1
   else
-    echo "fuzz $t: ${execs:-?} executions in ${took} s, 0 crashes, 0 hangs, 0 broken invariants ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))" | tee "$summary"
+    echo "fuzz $t: ${execs:-?} executions in ${took} s, 0 crashes, 0 hangs, 0 broken invariants (built from $built)" | tee "$summary"
   fi
 done
 exit $status
