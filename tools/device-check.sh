@@ -7,7 +7,9 @@
 #      the build folder point elsewhere: every test in test_gpu has the label gpu)
 #   4. test_gpu under compute-sanitizer --tool memcheck, then --tool racecheck (a small filter)
 #   5. device-to-device copy bandwidth (GB/s counting read + write), a tiny CUDA program
-#   6. `swingpipe bench dtw --benchmark_format=json --benchmark_out=$OUT/bench_dtw.json`
+#   6. `swingpipe bench dtw --benchmark_format=json --benchmark_out=$OUT/bench_dtw.json`, then
+#      the lag-matrix cases (`bench_lag.json`: CUDA, and the CPU on this machine's cores)
+#      `swingpipe bench --benchmark_filter='^rqa/cuda/'` (RQA cells/s on the GPU, $OUT/bench_rqa.json)
 #   7. a summary table (also $OUT/summary.txt)
 # A failing stage is recorded and the next one runs. Logs go to $OUT (or device-check-logs/).
 #
@@ -28,6 +30,10 @@ mkdir -p "$LOG"
 if [[ -d "$ROOT/.carry/lib" ]]; then
   export LD_LIBRARY_PATH="$ROOT/.carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
+# cuFFT (libcufft.so.12, ~290 MB) is too big to carry: the machine's CUDA toolkit provides it.
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  [[ -d $d ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
+done
 export PATH="$PATH:/usr/local/cuda/bin"
 
 declare -A STATUS SECONDS_TAKEN
@@ -111,7 +117,7 @@ fi
 
 # ---- 4. compute-sanitizer -------------------------------------------------------------------
 # Sanitized kernels run 10-100x slower: the shorter tests only (no 4097-frame pairs, no timing).
-SAN_FILTER='*CrossAndOneVsMany*:*AllPairsSymmetric*:*EmptySeriesAndNaN*:*ManyVariableLength*:*PathsEqualReference*:*RejectsBadInputs*'
+SAN_FILTER='*CrossAndOneVsMany*:*AllPairsSymmetric*:*EmptySeriesAndNaN*:*ManyVariableLength*:*PathsEqualReference*:*RejectsBadInputs*:*LagGpu/*.NanConstantAndHugeChannelsMatchTheCpu*:*RqaGpu.EqualsTheDenseReferenceWithTies*'
 if ! command -v compute-sanitizer >/dev/null; then
   echo "compute-sanitizer is absent: memcheck and racecheck skipped"
   ORDER+=(memcheck racecheck)
@@ -123,7 +129,7 @@ elif [[ -n "$TEST_BIN" ]]; then
   run_stage memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 99 --leak-check full \
     "$TEST_BIN" --gtest_color=no --gtest_filter="$SAN_FILTER"
   run_stage racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 99 \
-    "$TEST_BIN" --gtest_color=no --gtest_filter='*AllPairsSymmetric*:*EmptySeriesAndNaN*'
+    "$TEST_BIN" --gtest_color=no --gtest_filter='*AllPairsSymmetric*:*EmptySeriesAndNaN*:*LagGpu/*.NanConstant*:*RqaGpu.EqualsTheDenseReferenceWithTies*'
 fi
 
 # ---- 5. device-to-device bandwidth ----------------------------------------------------------
@@ -172,6 +178,11 @@ run_stage d2d 60 bash -c 'd2d "$0"' "$D2D_DIR"
 if [[ -n "$CLI_BIN" && -x "$CLI_BIN" ]]; then
   run_stage bench "${BENCH_LIMIT_S:-150}" "$CLI_BIN" bench dtw --benchmark_format=json \
     --benchmark_out="$LOG/bench_dtw.json"
+  run_stage bench_lag "${BENCH_LAG_LIMIT_S:-90}" "$CLI_BIN" bench \
+    --benchmark_filter='^lag/matrices/(cuda|cpu)/f(32|64)/joints:30/frames:2000/recordings:1000/real_time$' \
+    --benchmark_format=json --benchmark_out="$LOG/bench_lag.json"
+  run_stage bench_rqa "${BENCH_RQA_LIMIT_S:-90}" "$CLI_BIN" bench --benchmark_filter='^rqa/cuda/' \
+    --benchmark_format=json --benchmark_out="$LOG/bench_rqa.json"
 else
   ORDER+=(bench)
   STATUS[bench]="FAIL (no swingpipe binary)"
@@ -205,12 +216,21 @@ fi
   grep -h '\[ rate' "$LOG/gpu_tests.log" 2>/dev/null | sort -u || true
   grep -h 'ERROR SUMMARY' "$LOG/memcheck.log" "$LOG/racecheck.log" 2>/dev/null || true
   grep -h 'GB/s' "$LOG/d2d.log" 2>/dev/null || true
-  if [[ -s "$LOG/bench_dtw.json" ]]; then
-    python3 - "$LOG/bench_dtw.json" <<'PY' || true
+  if [[ -s "$LOG/bench_dtw.json" || -s "$LOG/bench_lag.json" ]]; then
+    python3 - "$LOG/bench_dtw.json" "$LOG/bench_lag.json" <<'PY' || true
+import json, os, sys
+keys = ("gcups", "items_per_second", "bytes_per_second", "recordings_per_s", "s_per_recording")
+for b in [b for f in sys.argv[1:] if os.path.exists(f) for b in json.load(open(f)).get("benchmarks", [])]:
+    extra = {k: v for k, v in b.items() if k.lower() in keys}
+    print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {extra}")
+PY
+  fi
+  if [[ -s "$LOG/bench_rqa.json" ]]; then
+    python3 - "$LOG/bench_rqa.json" <<'PY' || true
 import json, sys
 for b in json.load(open(sys.argv[1])).get("benchmarks", []):
-    extra = {k: v for k, v in b.items() if k.lower() in ("gcups", "items_per_second", "bytes_per_second")}
-    print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {extra}")
+    keep = {k: b[k] for k in ("Gcells/s", "RR", "peak_MB") if k in b}
+    print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {keep}")
 PY
   fi
 } 2>&1 | tee -a "$LOG/summary.txt"

@@ -154,7 +154,8 @@ std::string format_date(int day_offset) {
   return buf;
 }
 
-Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& opt) {
+Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& opt,
+                     SwingTruth* truth) {
   const Club& club = kClubs[rng.index(static_cast<int>(kClubs.size()))];
   // Woods are swung full or three-quarter; the rest: 55% full, 15% each other type.
   const double u_type = rng.uniform();
@@ -182,6 +183,10 @@ Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& o
     const double frac = g.frac[k] + rng.jitter(0.004, 0.008);
     const double down_hw = (m.backswing + m.follow) * amplitude / (peak * kBumpArea);
     j.down = {t_top + frac * downswing, down_hw, peak};
+    if (truth) {
+      truth->peak_time[k] = j.down.centre;
+      truth->peak_speed[k] = j.down.amp;
+    }
     motion_end = std::max(motion_end, j.down.end());
   }
   const double rest = rng.uniform(0.10, 0.25);
@@ -237,6 +242,10 @@ Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& o
 }  // namespace
 
 std::vector<Recording> generate_swings(const SwingOptions& opt) {
+  return generate_swings(opt, nullptr);
+}
+
+std::vector<Recording> generate_swings(const SwingOptions& opt, std::vector<SwingTruth>* truth) {
   if (opt.count < 0)
     throw InputError("demo swings: count must be >= 0, got " + std::to_string(opt.count));
   if (!(opt.sample_rate > 0) || !(opt.sample_rate <= 100000))
@@ -247,9 +256,11 @@ std::vector<Recording> generate_swings(const SwingOptions& opt) {
   for (const char* name : kGolferNames) golfers.push_back(make_golfer(rng, name));
   std::vector<Recording> swings;
   swings.reserve(static_cast<std::size_t>(opt.count));
+  if (truth) truth->assign(static_cast<std::size_t>(opt.count), SwingTruth{});
   for (int i = 0; i < opt.count; ++i) {
     const Golfer& g = golfers[rng.index(static_cast<int>(golfers.size()))];
-    swings.push_back(make_swing(rng, g, i, opt));
+    swings.push_back(
+        make_swing(rng, g, i, opt, truth ? &(*truth)[static_cast<std::size_t>(i)] : nullptr));
   }
   return swings;
 }

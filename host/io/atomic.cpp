@@ -1,5 +1,6 @@
 // write_file_atomic: temp file in the same folder, write, fsync, rename, fsync the folder.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "atomic_target.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
 
@@ -56,7 +58,37 @@ void fsync_folder(const std::filesystem::path& path) {
   if (rc != 0 && err != EINVAL) fail(path, "fsync folder " + folder.string(), err);
 }
 
+void rename_into_place(const std::filesystem::path& temp, const std::filesystem::path& path) {
+  if (::rename(temp.c_str(), path.c_str()) != 0) fail(path, "rename from " + temp.string(), errno);
+}
+
 }  // namespace
+
+namespace detail {
+
+AtomicTarget::AtomicTarget(std::filesystem::path path) : path_(std::move(path)) {
+  if (path_.filename().empty()) fail(path_, "the path names a folder, expected a file", EISDIR);
+  const int fd = create_temp(path_, temp_);
+  ::close(fd);
+}
+
+AtomicTarget::~AtomicTarget() {
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+void AtomicTarget::commit() {
+  const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path_, "reopen " + temp_.string() + " to fsync it", errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) fail(path_, "fsync", err);
+  rename_into_place(temp_, path_);
+  committed_ = true;
+  fsync_folder(path_);
+}
+
+}  // namespace detail
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents) {
   if (path.filename().empty()) fail(path, "the path names a folder, expected a file", EISDIR);
@@ -68,14 +100,38 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
     const int rc = ::close(fd);
     fd = -1;
     if (rc != 0) fail(path, "close", errno);
-    if (::rename(temp.c_str(), path.c_str()) != 0)
-      fail(path, "rename from " + temp.string(), errno);
+    rename_into_place(temp, path);
   } catch (...) {
     if (fd >= 0) ::close(fd);
     ::unlink(temp.c_str());
     throw;
   }
   fsync_folder(path);
+}
+
+int remove_stale_temp_files(const std::filesystem::path& folder) {
+  int removed = 0;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) return 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(folder, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    // "." + name + ".tmp." + pid + "." + counter, as create_temp names them.
+    const auto tmp = name.rfind(".tmp.");
+    if (name.size() < 2 || name[0] != '.' || tmp == std::string::npos) continue;
+    const std::string rest = name.substr(tmp + 5);
+    const auto dot = rest.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == rest.size() ||
+        rest.find_first_not_of("0123456789.") != std::string::npos)
+      continue;
+    const long pid = std::stol(rest.substr(0, dot));
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::filesystem::remove(it->path(), ec);
+      if (!ec) ++removed;
+    }
+  }
+  return removed;
 }
 
 }  // namespace swingpipe::io

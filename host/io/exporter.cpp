@@ -31,17 +31,36 @@ AsyncExporter::~AsyncExporter() {
   }
 }
 
-void AsyncExporter::submit(std::filesystem::path path, std::string contents) {
+uint64_t AsyncExporter::submit(std::filesystem::path path, std::string contents) {
+  std::string what = path.string();
+  return submit_job(std::move(what), [path = std::move(path), contents = std::move(contents)] {
+    write_file_atomic(path, contents);
+  });
+}
+
+uint64_t AsyncExporter::submit_job(std::string what, std::function<void()> write) {
   std::unique_lock lock(mutex_);
   not_full_.wait(lock, [this] { return queue_.size() < max_queue_; });
-  queue_.push_back(Job{std::move(path), std::move(contents)});
+  queue_.push_back(Job{std::move(what), std::move(write)});
+  const uint64_t ticket = ++submitted_;
   lock.unlock();
   not_empty_.notify_one();
+  return ticket;
+}
+
+void AsyncExporter::wait(uint64_t ticket) {
+  std::unique_lock lock(mutex_);
+  progressed_.wait(lock, [&] { return finished_ >= ticket; });
+  rethrow_first_error(lock);
 }
 
 void AsyncExporter::flush() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  progressed_.wait(lock, [this] { return finished_ == submitted_; });
+  rethrow_first_error(lock);
+}
+
+void AsyncExporter::rethrow_first_error(std::unique_lock<std::mutex>& lock) {
   if (!error_) return;
   std::exception_ptr error = std::exchange(error_, nullptr);
   lock.unlock();
@@ -68,17 +87,20 @@ void AsyncExporter::run() {
     if (queue_.empty()) return;  // stopping, and nothing left to write
     Job job = std::move(queue_.front());
     queue_.pop_front();
-    busy_ = true;
     lock.unlock();
     not_full_.notify_one();
     std::exception_ptr failure;
     try {
-      write_file_atomic(job.path, job.contents);
+      job.write();
+    } catch (const StorageError&) {
+      failure = std::current_exception();  // already names the file
+    } catch (const std::exception& e) {
+      failure = std::make_exception_ptr(StorageError(job.what + ": " + e.what()));
     } catch (...) {
       failure = std::current_exception();
     }
     lock.lock();
-    busy_ = false;
+    ++finished_;
     if (!failure) {
       ++written_;
     } else if (!error_) {
@@ -92,7 +114,7 @@ void AsyncExporter::run() {
         spdlog::error("AsyncExporter: another write failed after the first");
       }
     }
-    if (queue_.empty()) idle_.notify_all();
+    progressed_.notify_all();
   }
 }
 

@@ -7,5 +7,8 @@ namespace swingpipe::pipeline {
 
 AnalysisInfo stats_analysis_info();
 AnalysisInfo dtw_analysis_info();
+AnalysisInfo lag_matrix_analysis_info();
+AnalysisInfo kinematic_sequence_analysis_info();
+AnalysisInfo rqa_analysis_info();
 
 }  // namespace swingpipe::pipeline

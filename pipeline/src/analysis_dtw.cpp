@@ -114,7 +114,16 @@ class DtwAnalysis final : public Analysis {
       for (std::size_t j = 0; j < n; ++j) row.push_back(number(matrix_[i * n + j]));
       rows.push_back(row);
     }
-    return {{0, {{"ids", ids_}, {"matrix", rows}, {"squared", squared_}}}};
+    AnalysisResult r{0, {{"ids", ids_}, {"matrix", rows}, {"squared", squared_}}};
+    const auto dim = static_cast<int64_t>(n);
+    r.arrays.datasets.push_back(io::ArrayDataset::of<double>(
+        "distances", {dim, dim}, matrix_,
+        {{"axes", std::string("recording,recording")},
+         {"units", std::string(squared_ ? "channel units squared" : "channel units")},
+         {"squared", static_cast<int64_t>(squared_)}}));
+    r.arrays.datasets.push_back(io::ArrayDataset::vector<int64_t>(
+        "recording_ids", ids_, {{"axes", std::string("recording")}, {"units", std::string("1")}}));
+    return {r};
   }
 
   std::vector<std::string> csv_header() const override {
@@ -171,13 +180,26 @@ class DtwAnalysis final : public Analysis {
         nlohmann::json p{{"reference_id", reference_.front().meta.id},
                          {"distance", number(static_cast<double>(dist[i]))},
                          {"squared", squared_}};
+        AnalysisResult r{batch.recordings[i].meta.id, p};
         if (paths_) {
           const auto path = dtw::path<T>(view.series(i), ref.view().series(0), opt_);
           nlohmann::json steps = nlohmann::json::array();
-          for (const auto& [a, b] : path.steps) steps.push_back({a, b});
-          p["path"] = steps;
+          std::vector<int64_t> flat;
+          flat.reserve(path.steps.size() * 2);
+          for (const auto& [a, b] : path.steps) {
+            steps.push_back({a, b});
+            flat.push_back(a);
+            flat.push_back(b);
+          }
+          r.payload["path"] = steps;
+          r.arrays.datasets.push_back(io::ArrayDataset::of<int64_t>(
+              "path", {static_cast<int64_t>(path.steps.size()), 2}, flat,
+              {{"axes", std::string("step,index")},
+               {"units", std::string("frames")},
+               {"columns", std::vector<std::string>{"recording_frame", "reference_frame"}},
+               {"reference_id", reference_.front().meta.id}}));
         }
-        out.push_back({batch.recordings[i].meta.id, p});
+        out.push_back(std::move(r));
       }
       return out;
     }

@@ -7,11 +7,14 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/demo_swing.hpp"
 #include "swingpipe/host/exporter.hpp"
+#include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/recording_json.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
@@ -75,14 +78,46 @@ struct Pipeline {
   std::vector<std::unique_ptr<Analysis>> analyses;
   io::AsyncExporter exporter{16};
   RunSummary summary;
-  bool want_json = false, want_csv = false;
+  bool want_json = false, want_csv = false, want_hdf5 = false;
+
+  /// A computed batch whose rows are committed once its array files are on disk.
+  struct Pending {
+    std::vector<Recording> recordings;
+    std::vector<ResultRow> rows;
+    uint64_t arrays_ticket = 0;  ///< the exporter ticket of the batch's last array file
+  };
+
+  /// Hands `r.arrays` to the exporter (when hdf5 output is on) and names the file in the payload.
+  void sink_arrays(const Analysis& a, AnalysisResult& r, uint64_t& ticket) {
+    if (r.arrays.empty() || !want_hdf5) return;
+    const std::filesystem::path rel =
+        r.recording_id
+            ? std::filesystem::path("arrays") / a.name() / (std::to_string(r.recording_id) + ".h5")
+            : std::filesystem::path("arrays") / (a.name() + ".h5");
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& d : r.arrays.datasets) names.push_back(d.name);
+    r.payload["arrays"] = {{"file", rel.string()}, {"datasets", names}};
+    io::Attrs attrs{{"run_id", config.run_id},
+                    {"analysis", a.name()},
+                    {"recording_id", r.recording_id},
+                    {"swingpipe_version", std::string(SWINGPIPE_VERSION)}};
+    attrs.insert(attrs.end(), r.arrays.attrs.begin(), r.arrays.attrs.end());
+    r.arrays.attrs = std::move(attrs);
+    const auto path = summary.export_dir / rel;
+    ticket = exporter.submit_job(path.string(), [path, file = std::move(r.arrays)] {
+      std::filesystem::create_directories(path.parent_path());
+      io::write_h5(path, file);
+    });
+  }
 
   /// Runs every analysis on `batch`; returns rows for the recordings that succeeded.
-  std::vector<ResultRow> process(const RecordingBatch& batch) {
+  std::vector<ResultRow> process(const RecordingBatch& batch, uint64_t& ticket) {
     std::vector<ResultRow> rows;
     for (auto& a : analyses) {
-      for (auto& r : a->process(batch, ctx))
+      for (auto& r : a->process(batch, ctx)) {
+        sink_arrays(*a, r, ticket);
         rows.push_back({config.run_id, r.recording_id, a->name(), r.payload.dump()});
+      }
     }
     return rows;
   }
@@ -103,7 +138,9 @@ struct Pipeline {
     }
   }
 
-  void run_batch(const std::vector<RecordingMeta>& metas) {
+  /// Loads and analyses a batch; its results are committed later by commit().
+  Pending compute_batch(const std::vector<RecordingMeta>& metas) {
+    Pending out;
     RecordingBatch batch;
     for (const auto& m : metas) {
       try {
@@ -113,28 +150,36 @@ struct Pipeline {
         summary.failures.emplace_back(m.id, e.what());
       }
     }
-    std::vector<ResultRow> rows;
     try {
-      rows = process(batch);
+      out.rows = process(batch, out.arrays_ticket);
     } catch (const InputError&) {
       // Isolate the recording(s) at fault: redo the batch one recording at a time.
+      out.rows.clear();
       for (auto& rec : batch.recordings) {
         RecordingBatch one;
         one.recordings.push_back(rec);
         try {
-          auto r = process(one);
-          rows.insert(rows.end(), r.begin(), r.end());
+          auto r = process(one, out.arrays_ticket);
+          out.rows.insert(out.rows.end(), r.begin(), r.end());
         } catch (const InputError& e) {
           spdlog::error("{}", e.what());  // the message names the recording
           summary.failures.emplace_back(rec.meta.id, e.what());
         }
       }
     }
-    lib.put_results(rows);  // one transaction: the batch is stored whole or not at all
+    out.recordings = std::move(batch.recordings);
+    return out;
+  }
+
+  /// Stores a batch's rows in one transaction once its array files exist, so a stored row never
+  /// names a file that a crash kept from being written.
+  void commit(Pending& pending) {
+    if (pending.arrays_ticket) exporter.wait(pending.arrays_ticket);
+    lib.put_results(pending.rows);  // one transaction: the batch is stored whole or not at all
     std::set<int64_t> done;
-    for (const auto& row : rows) done.insert(row.recording_id);
+    for (const auto& row : pending.rows) done.insert(row.recording_id);
     summary.processed += static_cast<int64_t>(done.size());
-    export_recordings(batch.recordings, rows);
+    export_recordings(pending.recordings, pending.rows);
   }
 
   void write_summary_exports(const nlohmann::json& run_wide) {
@@ -199,6 +244,7 @@ RunSummary run(const RunConfig& config) {
   for (const auto& f : config.output.formats) {
     p.want_json |= f == "json";
     p.want_csv |= f == "csv";
+    p.want_hdf5 |= f == "hdf5";
   }
   p.ctx.library = &lib;
   p.ctx.run_id = config.run_id;
@@ -237,18 +283,31 @@ RunSummary run(const RunConfig& config) {
 
   p.summary.export_dir = std::filesystem::path(config.output.dir) / config.run_id;
   std::filesystem::create_directories(p.summary.export_dir / "recordings");
+  io::remove_stale_temp_files(p.summary.export_dir);
 
   Progress progress("run " + config.run_id, static_cast<int64_t>(todo.size()),
                     Progress::parse_mode(config.progress));
   const int kill_after = kill_after_batches();
   int batches = 0;
+  // One batch in flight: batch k+1 is computed while batch k's array files are written, then
+  // batch k is committed.
+  std::optional<Pipeline::Pending> pending;
+  std::size_t pending_size = 0;
+  auto commit_pending = [&] {
+    p.commit(*pending);
+    progress.advance(static_cast<int64_t>(pending_size));
+    pending.reset();
+    if (++batches == kill_after) std::raise(SIGKILL);
+  };
   for (std::size_t start = 0; start < todo.size(); start += config.batch_size) {
     const std::size_t end = std::min(todo.size(), start + config.batch_size);
-    p.run_batch({todo.begin() + static_cast<std::ptrdiff_t>(start),
-                 todo.begin() + static_cast<std::ptrdiff_t>(end)});
-    progress.advance(static_cast<int64_t>(end - start));
-    if (++batches == kill_after) std::raise(SIGKILL);
+    auto next = p.compute_batch({todo.begin() + static_cast<std::ptrdiff_t>(start),
+                                 todo.begin() + static_cast<std::ptrdiff_t>(end)});
+    if (pending) commit_pending();
+    pending = std::move(next);
+    pending_size = end - start;
   }
+  if (pending) commit_pending();
   progress.finish();
 
   // Run-wide results (e.g. the all-pairs matrix) are derived from the stored per-recording rows,
@@ -256,6 +315,8 @@ RunSummary run(const RunConfig& config) {
   nlohmann::json run_wide = nlohmann::json::object();
   for (auto& a : p.analyses)
     for (auto& r : a->finish(p.ctx)) {
+      uint64_t ticket = 0;
+      p.sink_arrays(*a, r, ticket);
       run_wide[a->name()] = r.payload;
       p.exporter.submit(p.summary.export_dir / (a->name() + ".json"), r.payload.dump() + "\n");
     }

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/dtw.hpp"
 #include "test_support.hpp"
@@ -160,6 +161,56 @@ TEST_F(CliRun, KilledRunResumesWithoutRedoingFinishedRecordings) {
       same |= a.recording_id == b.recording_id && a.payload_json == b.payload_json;
     EXPECT_TRUE(same) << b.recording_id;
   }
+}
+
+// A run killed while an array file is being written leaves no file under a final name that is
+// incomplete, and no stored row names a file that is missing; the resumed run completes them.
+TEST_F(CliRun, KilledInsideAnArrayWriteLeavesNoHalfWrittenFile) {
+  std::ofstream(dir_ / "run.json") << nlohmann::json{
+      {"library", (dir_ / "lib.db").string()},
+      {"run_id", "t"},
+      {"backend", "cpu"},
+      {"batch_size", 2},
+      {"demo_data", {{"seed_if_empty", true}, {"count", 8}}},
+      {"output", {{"dir", (dir_ / "out").string()}, {"formats", {"json", "hdf5"}}}},
+      {"analyses",
+       {{{"type", "dtw"}, {"channels", {"club"}}, {"reference_id", 1}, {"paths", true}}}}};
+  std::string out;
+  setenv("SWINGPIPE_TEST_KILL_IN_H5_WRITE", "5", 1);  // inside the 5th file: batch 3
+  const int rc = run_cli("-q run " + quoted(dir_ / "run.json"), &out);
+  unsetenv("SWINGPIPE_TEST_KILL_IN_H5_WRITE");
+  ASSERT_EQ(rc, 128 + 9) << out;
+  const auto arrays = dir_ / "out/t/arrays/dtw";
+  int complete = 0, temps = 0;
+  for (const auto& e : std::filesystem::directory_iterator(arrays)) {
+    const auto name = e.path().filename().string();
+    if (name[0] == '.') {
+      ++temps;  // the write that was killed
+      continue;
+    }
+    EXPECT_NO_THROW(EXPECT_EQ(io::read_h5(e.path()).at("path").shape[1], 2)) << name;
+    ++complete;
+  }
+  EXPECT_EQ(complete, 4);
+  EXPECT_EQ(temps, 1);
+  {
+    RecordingLibrary lib(dir_ / "lib.db");
+    EXPECT_EQ(lib.integrity_check(), "ok");
+    for (const auto& row : lib.results("t")) {
+      const auto file =
+          nlohmann::json::parse(row.payload_json)["arrays"]["file"].get<std::string>();
+      EXPECT_TRUE(std::filesystem::exists(dir_ / "out/t" / file)) << file;
+    }
+  }
+  ASSERT_EQ(run_cli("-q --json run " + quoted(dir_ / "run.json"), &out), 0) << out;
+  EXPECT_EQ(json_of(out)["processed"].get<int>() + json_of(out)["already_done"].get<int>(), 8);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(arrays))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"1.h5", "2.h5", "3.h5", "4.h5", "5.h5", "6.h5", "7.h5",
+                                             "8.h5"}));  // temp removed, all complete
+  for (const auto& n : names) EXPECT_NO_THROW(io::read_h5(arrays / n)) << n;
 }
 
 TEST_F(CliRun, BadConfigNamesThePathAndChangesNothing) {

@@ -14,7 +14,7 @@ void add_bench(CLI::App& app, Globals&) {
       "Run the kernel benchmarks (Google Benchmark). ANALYSIS selects one group (dtw, stats, "
       "backend); other flags go to Google Benchmark, e.g. --benchmark_format=json "
       "--benchmark_out=FILE --benchmark_min_time=0.1 --benchmark_list_tests=true.");
-  cmd->add_option("analysis", *analysis, "Benchmark group (dtw, stats, backend); default all");
+  cmd->add_option("analysis", *analysis, "Benchmark group (dtw, rqa, stats, backend); default all");
   cmd->allow_extras();
   cmd->fallthrough(false);  // --benchmark_* flags stay here instead of reaching the main app
   cmd->callback([cmd, analysis] {

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/kernels/dtw.hpp"
 #include "swingpipe/kernels/stats.hpp"
@@ -108,6 +109,51 @@ TEST_F(Runner, DtwAllPairsIsSymmetricAndKnnExcludesSelf) {
   const auto m = nlohmann::json::parse(matrix);
   EXPECT_EQ(m["ids"].size(), 6u);
   EXPECT_EQ(m["matrix"][1][2], ap.at(2)["distances"]["3"]);
+}
+
+TEST_F(Runner, Hdf5OutputWritesPathsAndTheMatrixAndTheRowsNameThem) {
+  auto c =
+      config({{{"type", "dtw"},
+               {"name", "ref"},
+               {"channels", {"club"}},
+               {"reference_id", 3},
+               {"paths", true}},
+              {{"type", "dtw"}, {"name", "ap"}, {"mode", "all_pairs"}, {"channels", {"club"}}}},
+             5, 2);
+  c.output.formats = {"json", "hdf5"};
+  run(c);
+  const auto ref = results("ref");
+  ASSERT_EQ(ref.size(), 5u);
+  for (const auto& [id, p] : ref) {
+    SCOPED_TRACE(id);
+    ASSERT_EQ(p["arrays"]["file"], "arrays/ref/" + std::to_string(id) + ".h5");
+    EXPECT_EQ(p["arrays"]["datasets"], nlohmann::json({"path"}));
+    const auto file = io::read_h5(dir_ / "out/r" / p["arrays"]["file"].get<std::string>());
+    const auto& path = file.at("path");
+    ASSERT_EQ(path.shape, (std::vector<int64_t>{static_cast<int64_t>(p["path"].size()), 2}));
+    const auto v = path.values<int64_t>();
+    for (std::size_t k = 0; k < p["path"].size(); ++k) {
+      ASSERT_EQ(v[2 * k], p["path"][k][0].get<int64_t>());
+      ASSERT_EQ(v[2 * k + 1], p["path"][k][1].get<int64_t>());
+    }
+    EXPECT_EQ(std::get<int64_t>(file.attrs[2].second), id);  // run_id, analysis, recording_id
+    EXPECT_EQ(file.attrs[1].second, io::AttrValue(std::string("ref")));
+  }
+  // The run-wide matrix: the same numbers as the JSON export, ids in selection order.
+  const auto m = nlohmann::json::parse(std::ifstream(dir_ / "out/r/ap.json"));
+  EXPECT_EQ(m["arrays"]["file"], "arrays/ap.h5");
+  const auto file = io::read_h5(dir_ / "out/r/arrays/ap.h5");
+  EXPECT_EQ(file.at("recording_ids").values<int64_t>().size(), 5u);
+  const auto d = file.at("distances").values<double>();
+  ASSERT_EQ(d.size(), 25u);
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 5; ++j) EXPECT_EQ(d[i * 5 + j], m["matrix"][i][j].get<double>());
+}
+
+TEST_F(Runner, WithoutHdf5NoArrayFilesAndPayloadsUnchanged) {
+  run(config({{{"type", "dtw"}, {"channels", {"club"}}, {"reference_id", 1}, {"paths", true}}}, 3));
+  for (const auto& [id, p] : results("dtw")) EXPECT_FALSE(p.contains("arrays")) << id;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/r/arrays"));
 }
 
 TEST_F(Runner, MissingChannelFailsOnlyThatRecordingAndTheRestIsStored) {

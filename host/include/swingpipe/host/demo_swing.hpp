@@ -42,4 +42,16 @@ inline constexpr std::array<std::string_view, 5> kSequence = {
 /// not a finite number > 0.
 std::vector<Recording> generate_swings(const SwingOptions& opt);
 
+/// What the generator built into one swing (for tests of the kinematic sequence): per joint, in
+/// kJoints order, the time (s) and angular velocity (rad/s) at the centre of its downswing bump,
+/// the peak before the small smooth noise is added. Taking it draws nothing more from the
+/// generator: the swings are the same with or without it.
+struct SwingTruth {
+  std::array<double, kJoints.size()> peak_time{};
+  std::array<double, kJoints.size()> peak_speed{};
+};
+
+/// generate_swings, also filling `truth` (one entry per swing) when it is not null.
+std::vector<Recording> generate_swings(const SwingOptions& opt, std::vector<SwingTruth>* truth);
+
 }  // namespace swingpipe::demo

@@ -76,6 +76,11 @@ std::string json_text(const Recording& rec, const std::string& what);
 /// Writes `contents` atomically: temp file in the same folder, fsync, rename, fsync the folder.
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents);
 
+/// Removes, anywhere below `folder`, the temp files of atomic writes ("." + name +
+/// ".tmp.<pid>.<n>") whose writing process no longer runs (a killed run's leftovers); returns how
+/// many it removed.
+int remove_stale_temp_files(const std::filesystem::path& folder);
+
 /// Hex SHA-256 (OpenSSL).
 std::string sha256_hex(const void* data, std::size_t size);
 
