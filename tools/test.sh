@@ -3,20 +3,23 @@
 #   1. formatting check (clang-format, the repo's .clang-format) on our own sources;
 #   2. the main build (CUDA backend too when nvcc is present; warnings are errors) and every test
 #      label but `long` (GPU tests skip cleanly without a device);
-#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build (CPU backend) and the same tests;
-#   4. the libFuzzer targets (tools/fuzz.sh, clang): seeds and regression corpus replayed, then
-#      30 s of fuzzing per target (with --long: 10^6 executions per target instead).
-# Options: --no-setup (skip apt), --no-asan, --no-fuzz, --long (also the `long` label: slow
+#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build (CPU backend) and the same tests.
+# Both test runs include label `fuzz`: every fuzz target's invariant checks over its committed
+# seeds and regression corpus (tests/fuzz, seconds, no extra build). Fuzzing itself needs a third
+# (clang, libFuzzer) build, so it is opt-in:
+#   4. with --fuzz: tools/fuzz.sh all 30 (30 s of fuzzing per target); with --long: 10^6
+#      executions per target (hours; see FUZZING.md).
+# Options: --no-setup (skip apt), --no-asan, --fuzz, --long (also the `long` label: slow
 # validations and the long fuzz runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-setup=1 asan=1 fuzz=1 long=0
+setup=1 asan=1 fuzz=0 long=0
 for a in "$@"; do
   case "$a" in
     --no-setup) setup=0 ;;
     --no-asan) asan=0 ;;
-    --no-fuzz) fuzz=0 ;;
-    --long) long=1 ;;
+    --fuzz) fuzz=1 ;;
+    --long) long=1 fuzz=1 ;;
     *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done

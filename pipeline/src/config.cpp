@@ -80,7 +80,8 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
     c.output.dir = o.optional<std::string>("dir", c.output.dir);
     c.output.formats = o.optional<std::vector<std::string>>("formats", c.output.formats);
     for (const auto& f : c.output.formats)
-      if (!kFormats.count(f)) o.fail("formats", "unknown format " + o.quote(f) + " (json, csv, hdf5)");
+      if (!kFormats.count(f))
+        o.fail("formats", "unknown format " + o.quote(f) + " (json, csv, hdf5)");
     o.finish();
   }
 
