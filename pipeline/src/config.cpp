@@ -14,6 +14,8 @@ namespace {
 
 const std::set<std::string> kFormats{"json", "csv", "hdf5"};
 const std::set<std::string> kProgress{"auto", "always", "never"};
+/// A run id names a folder: well under any file system's 255-byte limit on a name.
+constexpr std::size_t kMaxRunIdBytes = 128;
 
 void read_select(JsonReader r, SelectConfig& s) {
   auto& q = s.query;
@@ -51,6 +53,13 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
   for (char ch : c.run_id)
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
       r.fail("run_id", "use letters, digits, '-', '_' and '.' only, got " + r.quote(c.run_id));
+  // It names the run's folder under output.dir: never that folder itself or its parent, and short
+  // enough for any file system.
+  if (c.run_id == "." || c.run_id == "..")
+    r.fail("run_id", "must not be " + r.quote(c.run_id) + " (it names a folder under output.dir)");
+  if (c.run_id.size() > kMaxRunIdBytes)
+    r.fail("run_id", "at most " + std::to_string(kMaxRunIdBytes) + " characters, got " +
+                         std::to_string(c.run_id.size()) + ": " + r.quote(c.run_id));
   try {
     c.backend = parse_backend(r.optional<std::string>("backend", "auto"));
   } catch (const InputError& e) {

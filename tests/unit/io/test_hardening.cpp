@@ -15,6 +15,7 @@
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/untrusted.hpp"
+#include "swingpipe/pipeline/config.hpp"
 #include "test_support.hpp"
 
 namespace swingpipe {
@@ -429,6 +430,61 @@ TEST(SilentChanges, ErrorMessagesNeverCarryAWholeValue) {
   EXPECT_THAT(msg, HasSubstr("'zzzz"));
   EXPECT_THAT(msg, HasSubstr("...' (100000 bytes)"));
   EXPECT_LT(msg.size(), 300u);
+}
+
+// ---- found by the fuzzers (tests/fuzz/regress/<target>/found_*) -------------------------------
+
+TEST(FuzzFindings, TsClassLabelDeclarationsAreCheckedLikeLabels) {
+  // fuzz_ts: a @classLabel name that is not UTF-8 went into the "not declared" message whole.
+  test::TempDir dir;
+  const auto p = dir / "c.ts";
+  write_text(p, "@classLabel true u\xe1p down\n@data\n1,2:down\n");
+  EXPECT_THAT(error_message([&] { io::read_any(p); }),
+              HasSubstr(p.string() + ":1: class label 'u\\xe1p' is not valid UTF-8"));
+  // A long declaration is quoted short in the message about an undeclared label.
+  std::string classes;
+  for (int i = 0; i < 500; ++i) classes += " class" + std::to_string(i);
+  write_text(p, "@classLabel true" + classes + "\n@data\n1,2:nope\n");
+  const auto msg = error_message([&] { io::read_any(p); });
+  EXPECT_THAT(msg, HasSubstr(p.string() + ":3: class label 'nope' is not declared by @classLabel "
+                                          "'class0 class1 class2"));
+  EXPECT_LT(msg.size(), 300u) << msg;
+  // The declared labels themselves are read as written.
+  write_text(p, "@classLabel true caf\xc3\xa9 down\n@data\n1,2:caf\xc3\xa9\n");
+  EXPECT_EQ(io::read_labelled(p)[0].meta.label, "caf\xc3\xa9");
+}
+
+TEST(FuzzFindings, RunConfigUnknownKeysArePathsUnlessLongOrOdd) {
+  // fuzz_run_config: unknown keys were quoted whole in the message; now a plain key is a path,
+  // a long or odd one is quoted short, and only the first three are listed.
+  auto error_of = [](const std::string& text) {
+    return error_message(
+        [&] { pipeline::parse_run_config(io::parse_json(text, "cfg.json"), "cfg.json"); });
+  };
+  std::string many = R"({"analyses": [{"type": "stats"}])";
+  for (int i = 0; i < 40; ++i) many += ",\"k" + std::to_string(i) + "\": " + std::to_string(i);
+  many += "}";
+  auto msg = error_of(many);
+  EXPECT_THAT(msg, HasSubstr("/k0, /k1, /k10 and 37 more")) << msg;
+  EXPECT_LT(msg.size(), 300u) << msg;
+  msg = error_of(R"({"analyses": [{"type": "stats"}], ")" + std::string(5000, 'y') + R"(": 1})");
+  EXPECT_THAT(msg, HasSubstr("/'yyyy")) << msg;
+  EXPECT_THAT(msg, HasSubstr("...' (5000 bytes)")) << msg;
+  EXPECT_LT(msg.size(), 400u) << msg;
+  msg = error_of(R"({"analyses": [{"type": "stats"}], "a\u0001b": 1})");
+  EXPECT_THAT(msg, HasSubstr("/'a\\x01b'")) << msg;
+  // A run id names a folder under output.dir: never that folder, its parent, or a name too long.
+  const std::string head = R"({"analyses": [{"type": "stats"}], "run_id": ")";
+  msg = error_of(head + std::string(100000, 'x') + R"("})");
+  EXPECT_THAT(msg, HasSubstr("cfg.json: /run_id: at most 128 characters, got 100000: 'xxxx"))
+      << msg;
+  EXPECT_LT(msg.size(), 400u) << msg;
+  EXPECT_THAT(error_of(head + R"(.."})"), HasSubstr("/run_id: must not be '..'"));
+  EXPECT_THAT(error_of(head + R"(."})"), HasSubstr("/run_id: must not be '.'"));
+  EXPECT_EQ(
+      pipeline::parse_run_config(io::parse_json(head + std::string(128, 'r') + R"("})", "c"), "c")
+          .run_id.size(),
+      128u);
 }
 
 }  // namespace
