@@ -1,236 +1,231 @@
 #!/usr/bin/env bash
-# One check of the CUDA backend on a lent GPU machine (H100/H200), in under 9 minutes:
-#   1. device info (nvidia-smi, nvcc, compute-sanitizer)
-#   2. binaries: .carry/bin from tools/device-prepare.sh, else a carried build-cuda/, else
-#      configure + build with ninja here (needs every dev package; such machines usually lack them)
-#   3. `ctest -L gpu --output-on-failure` (or the test_gpu binary itself when the ctest files of
-#      the build folder point elsewhere: every test in test_gpu has the label gpu)
-#   4. test_gpu under compute-sanitizer --tool memcheck, then --tool racecheck (a small filter)
-#   5. device-to-device copy bandwidth (GB/s counting read + write), a tiny CUDA program
-#   6. `swingpipe bench dtw --benchmark_format=json --benchmark_out=$OUT/bench_dtw.json`, then
-#      the lag-matrix cases (`bench_lag.json`: CUDA, and the CPU on this machine's cores)
-#      `swingpipe bench --benchmark_filter='^rqa/cuda/'` (RQA cells/s on the GPU, $OUT/bench_rqa.json)
-#   7. a summary table (also $OUT/summary.txt)
-# A failing stage is recorded and the next one runs. Logs go to $OUT (or device-check-logs/).
+# One check of the GPU kernels on a lent GPU machine (H100/H200) in at most 5 minutes
+# (CHECK_BUDGET_S, default 285 s), for every kernel line of tools/device-kernels.txt:
+#   1. card and tools (nvidia-smi, nvcc, compute-sanitizer, ncu) into summary.txt
+#   2. binaries: those tools/device-prepare.sh carried in .carry, checked against its manifest
+#      (sha256 of each binary, and of the sources in this copy: binaries built from other sources
+#      are refused and nothing else runs)
+#   3. ctest -L gpu: one ctest test per kernel (its test binary and gtest filter); a test that
+#      skips for want of a device fails here (SWINGPIPE_REQUIRE_GPU=1)
+#   4. compute-sanitizer memcheck (with leak check), synccheck and initcheck on each kernel's short
+#      cases (racecheck only checks shared memory, which these kernels do not use)
+#   5. each kernel's CUDA benchmarks (`swingpipe bench`): host-to-host GCUPS beside kernel-only
+#      figures from CUDA events (kernel_GCUPS, kernel_ms, plan_ms), on batches that fill the card
+#   6. one ncu pass (SpeedOfLight, Occupancy, LaunchStats) on each kernel's main kernel, when ncu
+#      is present (clock control off: the card's settings are left alone)
+#   7. summary.txt: commit, card, each stage's result and time, test counts, sanitizer error
+#      summaries, the benchmark table and the ncu headlines
+# A failing stage is recorded and the next one runs; a stage that would pass the deadline is
+# skipped and says so. The carried libraries apply to the carried binaries only (their wrappers
+# in .carry/bin), never to ctest, compute-sanitizer or ncu. Files under $OUT (or
+# device-check-logs/): summary.txt, tests.log, sanitizers.log, bench.log, bench.json, ncu.log; each
+# cut to its last 2 MiB.
 #
-# Shared libraries the GPU machine may lack (the image has CUDA, PyTorch, cmake, ninja, but not
-# our Debian dev packages): libbenchmark, libsqlite3, libspdlog, libfmt, libgomp, libssl /
-# libcrypto, libfftw3, libgtest, libstdc++ newer than its own. tools/device-prepare.sh copies what
-# ldd lists into .carry/lib; this script puts that folder first on LD_LIBRARY_PATH.
-#
-# Usage (here): tools/device-prepare.sh, then run(command="bash tools/device-check.sh",
-#                                                 carry=[".carry"], timeout_s=600)
-set -euo pipefail
+# Usage (here): tools/device-prepare.sh, then
+#   run(command="bash tools/device-check.sh", carry=[".carry"], timeout_s=330)
+set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 START=$(date +%s)
-DEADLINE=$((START + ${CHECK_BUDGET_S:-530}))
+DEADLINE=$((START + ${CHECK_BUDGET_S:-285}))
 LOG=${OUT:-$ROOT/device-check-logs}
 mkdir -p "$LOG"
-if [[ -d "$ROOT/.carry/lib" ]]; then
-  export LD_LIBRARY_PATH="$ROOT/.carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
-# cuFFT (libcufft.so.12, ~290 MB) is too big to carry: the machine's CUDA toolkit provides it.
-for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
-  [[ -d $d ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
-done
+SUMMARY=$LOG/summary.txt
+CARRY=$ROOT/.carry
 export PATH="$PATH:/usr/local/cuda/bin"
+export SWINGPIPE_REQUIRE_GPU=1
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
 declare -A STATUS SECONDS_TAKEN
 ORDER=()
+record() {
+  ORDER+=("$1")
+  STATUS[$1]=$2
+  SECONDS_TAKEN[$1]=${3:-0}
+}
 
-# run_stage NAME LIMIT_S COMMAND...: runs with a timeout clipped to the time left, logs to
-# $LOG/NAME.log, prints the log's tail, records PASS / FAIL (rc) / TIMEOUT / SKIP.
+# run_stage NAME LIMIT_S LOGFILE COMMAND...: appends the command's output to LOGFILE under a
+# header, with a timeout clipped to the time left; records PASS / FAIL (rc) / TIMEOUT / SKIP.
 run_stage() {
-  local name=$1 limit=$2
-  shift 2
-  ORDER+=("$name")
+  local name=$1 limit=$2 logfile=$3
+  shift 3
   local left=$((DEADLINE - $(date +%s)))
-  if ((left < 20)); then
-    STATUS[$name]="SKIP (out of time)"
-    SECONDS_TAKEN[$name]=0
+  if ((left < 15)); then
+    record "$name" "SKIP (out of time)"
     return 0
   fi
-  ((limit > left - 10)) && limit=$((left - 10))
-  echo "==== $name (limit ${limit}s) ===="
+  ((limit > left - 5)) && limit=$((left - 5))
+  echo "==== $name (limit ${limit}s): $*" | tee -a "$logfile"
   local t0 rc=0
   t0=$(date +%s)
-  timeout --kill-after=10 "$limit" "$@" >"$LOG/$name.log" 2>&1 || rc=$?
-  SECONDS_TAKEN[$name]=$(($(date +%s) - t0))
-  tail -n 30 "$LOG/$name.log" || true
+  timeout --kill-after=5 "$limit" "$@" >>"$logfile" 2>&1 || rc=$?
+  local took=$(($(date +%s) - t0))
   case $rc in
-    0) STATUS[$name]=PASS ;;
-    124 | 137) STATUS[$name]="TIMEOUT (${limit}s)" ;;
-    *) STATUS[$name]="FAIL (rc $rc)" ;;
+    0) record "$name" PASS "$took" ;;
+    124 | 137) record "$name" "TIMEOUT (${limit}s)" "$took" ;;
+    *) record "$name" "FAIL (rc $rc)" "$took" ;;
   esac
+  echo "==== $name: ${STATUS[$name]} in ${took}s" | tee -a "$logfile"
 }
 
-# ---- 1. device info -------------------------------------------------------------------------
+# ---- the kernels: tools/device-kernels.txt, fields separated by ' | ' ----------------------
+NAMES=() BIN=() FILTER=() SAN=() BENCH=() NCU=()
+while IFS= read -r line; do
+  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+  IFS=$'\x1f' read -r n b f s k u <<<"${line// | /$'\x1f'}"
+  NAMES+=("$n") BIN+=("$b") FILTER+=("$f") SAN+=("$s") BENCH+=("$k") NCU+=("$u")
+done <tools/device-kernels.txt
+K=${#NAMES[@]}
+
+# ---- 1. card and tools ---------------------------------------------------------------------
+manifest() { awk -v k="$1" '$1 == k {print $2; exit}' "$CARRY/manifest" 2>/dev/null; }
 {
-  echo "date: $(date -u +%FT%TZ)  host: $(hostname)  root: $ROOT"
-  nvidia-smi || echo "nvidia-smi failed"
-  nvcc --version 2>/dev/null | tail -n 2 || echo "no nvcc"
-  command -v compute-sanitizer >/dev/null && compute-sanitizer --version | head -n 3 ||
-    echo "no compute-sanitizer"
-} 2>&1 | tee "$LOG/summary.txt"
+  echo "# device check, $(date -u +%FT%TZ), kernels: ${NAMES[*]}"
+  echo "commit: $(manifest commit || true) (binaries prepared from a dirty tree: $(manifest dirty || true))"
+  echo "checkout here: $(git rev-parse HEAD 2>/dev/null || echo 'no .git in this copy')"
+  echo "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm \
+    --format=csv,noheader 2>&1 | head -n 2)"
+  echo "nvcc: $(nvcc --version 2>/dev/null | tail -n 1 || echo absent)"
+  echo "compute-sanitizer: $(compute-sanitizer --version 2>/dev/null | tail -n 1 || echo absent)"
+  echo "ncu: $(ncu --version 2>/dev/null | tail -n 1 || echo absent)"
+} | tee "$SUMMARY"
 
-# ---- 2. binaries ----------------------------------------------------------------------------
-TEST_BIN="" CLI_BIN="" CTEST_DIR=""
-find_binaries() {
-  if [[ -x .carry/bin/test_gpu ]]; then
-    TEST_BIN=$ROOT/.carry/bin/test_gpu
-    CLI_BIN=$ROOT/.carry/bin/swingpipe
-  elif [[ -x build-cuda/tests/test_gpu ]]; then
-    TEST_BIN=$ROOT/build-cuda/tests/test_gpu
-    CLI_BIN=$ROOT/build-cuda/tools/swingpipe
+# ---- 2. binaries ---------------------------------------------------------------------------
+check_binaries() {
+  if [[ ! -f "$CARRY/manifest" ]]; then
+    echo "no .carry/manifest: run tools/device-prepare.sh here and carry .carry"
+    return 1
   fi
-  # ctest only where the build folder was configured for this very checkout path.
-  if [[ -f build-cuda/CMakeCache.txt ]] &&
-    grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT\$" build-cuda/CMakeCache.txt &&
-    [[ -x build-cuda/tests/test_gpu ]]; then
-    CTEST_DIR=$ROOT/build-cuda
+  local want got tag name sum
+  want=$(manifest sources)
+  got=$(tr '\n' '\0' <"$CARRY/sources.txt" | xargs -0 cat | sha256sum | cut -d' ' -f1)
+  if [[ "$want" != "$got" ]]; then
+    echo "the sources here differ from those the binaries were built from ($want vs $got):"
+    echo "rerun tools/device-prepare.sh after the last source change"
+    return 1
   fi
+  while read -r tag name sum; do
+    [[ "$tag" == bin ]] || continue
+    got=$(sha256sum "$CARRY/libexec/$name" | cut -d' ' -f1)
+    [[ "$got" == "$sum" ]] || {
+      echo "binary $name differs from the manifest"
+      return 1
+    }
+  done <"$CARRY/manifest"
+  for ((i = 0; i < K; ++i)); do
+    [[ -x "$CARRY/bin/${BIN[i]}" ]] || {
+      echo "no carried ${BIN[i]} (kernel ${NAMES[i]}): rerun tools/device-prepare.sh"
+      return 1
+    }
+  done
+  echo "binaries match the manifest and these sources (commit $(manifest commit))"
 }
-find_binaries
-if [[ -z "$TEST_BIN" ]]; then
-  build_here() {
-    cmake -S . -B build-cuda -G Ninja -DSWINGPIPE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
-      -DCMAKE_BUILD_TYPE=Release &&
-      cmake --build build-cuda -j "$(nproc)" --target test_gpu swingpipe
-  }
-  export -f build_here
-  run_stage build 300 bash -c build_here
-  find_binaries
-fi
-echo "test binary: ${TEST_BIN:-none}  cli: ${CLI_BIN:-none}  ctest dir: ${CTEST_DIR:-none}"
-
-# ---- 3. GPU tests ---------------------------------------------------------------------------
-if [[ -n "$CTEST_DIR" ]]; then
-  run_stage gpu_tests 200 ctest --test-dir "$CTEST_DIR" -L gpu --output-on-failure
-elif [[ -n "$TEST_BIN" ]]; then
-  run_stage gpu_tests 200 "$TEST_BIN" --gtest_color=no
+t0=$(date +%s)
+echo "==== binaries" >>"$LOG/tests.log"
+if check_binaries >>"$LOG/tests.log" 2>&1; then
+  record binaries PASS $(($(date +%s) - t0))
 else
-  ORDER+=(gpu_tests)
-  STATUS[gpu_tests]="FAIL (no test binary)"
-  SECONDS_TAKEN[gpu_tests]=0
+  record binaries FAIL $(($(date +%s) - t0))
+fi
+if [[ "${STATUS[binaries]}" != PASS ]]; then
+  tail -n 5 "$LOG/tests.log" | tee -a "$SUMMARY"
+  echo "binaries: ${STATUS[binaries]}: nothing else runs" | tee -a "$SUMMARY"
+  exit 1
 fi
 
-# ---- 4. compute-sanitizer -------------------------------------------------------------------
-# Sanitized kernels run 10-100x slower: the shorter tests only (no 4097-frame pairs, no timing).
-SAN_FILTER='*CrossAndOneVsMany*:*AllPairsSymmetric*:*EmptySeriesAndNaN*:*ManyVariableLength*:*PathsEqualReference*:*RejectsBadInputs*:*LagGpu/*.NanConstantAndHugeChannelsMatchTheCpu*:*RqaGpu.EqualsTheDenseReferenceWithTies*'
-if ! command -v compute-sanitizer >/dev/null; then
-  echo "compute-sanitizer is absent: memcheck and racecheck skipped"
-  ORDER+=(memcheck racecheck)
-  STATUS[memcheck]="SKIP (no compute-sanitizer)"
-  STATUS[racecheck]="SKIP (no compute-sanitizer)"
-  SECONDS_TAKEN[memcheck]=0
-  SECONDS_TAKEN[racecheck]=0
-elif [[ -n "$TEST_BIN" ]]; then
-  run_stage memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 99 --leak-check full \
-    "$TEST_BIN" --gtest_color=no --gtest_filter="$SAN_FILTER"
-  run_stage racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 99 \
-    "$TEST_BIN" --gtest_color=no --gtest_filter='*AllPairsSymmetric*:*EmptySeriesAndNaN*:*LagGpu/*.NanConstant*:*RqaGpu.EqualsTheDenseReferenceWithTies*'
-fi
+# ---- 3. ctest -L gpu -----------------------------------------------------------------------
+mkdir -p "$TMP/ctest"
+for ((i = 0; i < K; ++i)); do
+  printf 'add_test([=[%s]=] "%s" "--gtest_color=no" "--gtest_filter=%s")\n' \
+    "${NAMES[i]}" "$CARRY/bin/${BIN[i]}" "${FILTER[i]}"
+  printf 'set_tests_properties([=[%s]=] PROPERTIES LABELS gpu TIMEOUT 150)\n' "${NAMES[i]}"
+done >"$TMP/ctest/CTestTestfile.cmake"
+run_stage gpu_tests 90 "$LOG/tests.log" ctest --test-dir "$TMP/ctest" -L gpu --output-on-failure
 
-# ---- 5. device-to-device bandwidth ----------------------------------------------------------
-D2D_DIR=$(mktemp -d)
-cat >"$D2D_DIR/d2d.cu" <<'CU'
-// Device-to-device copy bandwidth: median of 20 cudaMemcpyAsync of 2 GiB, counting read + write.
-#include <cuda_runtime.h>
-#include <algorithm>
-#include <cstdio>
-#include <vector>
-#define CK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { \
-  std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); return 1; } } while (0)
-__global__ void fill(unsigned* p, size_t n) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x)
-    p[i] = unsigned(i * 2654435761u);
-}
-int main() {
-  const size_t bytes = size_t(2) << 30;
-  unsigned *a = nullptr, *b = nullptr;
-  CK(cudaMalloc(&a, bytes)); CK(cudaMalloc(&b, bytes));
-  fill<<<1024, 256>>>(a, bytes / 4); CK(cudaGetLastError());
-  cudaEvent_t t0, t1; CK(cudaEventCreate(&t0)); CK(cudaEventCreate(&t1));
-  for (int i = 0; i < 3; ++i) CK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
-  std::vector<float> ms;
-  for (int i = 0; i < 20; ++i) {
-    CK(cudaEventRecord(t0)); CK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
-    CK(cudaEventRecord(t1)); CK(cudaEventSynchronize(t1));
-    float m = 0; CK(cudaEventElapsedTime(&m, t0, t1)); ms.push_back(m);
-  }
-  std::sort(ms.begin(), ms.end());
-  unsigned probe[2] = {0, 0};
-  CK(cudaMemcpy(probe, b + 12345, sizeof probe, cudaMemcpyDeviceToHost));
-  if (probe[0] != unsigned(12345u * 2654435761u)) { std::printf("copy check failed\n"); return 1; }
-  const double med = ms[ms.size() / 2] * 1e-3;
-  std::printf("d2d copy %.1f GiB: median %.3f ms, %.1f GB/s (read + write), best %.1f GB/s\n",
-              bytes / double(1 << 30), med * 1e3, 2.0 * bytes / med / 1e9, 2.0 * bytes / (ms[0] * 1e-3) / 1e9);
-  return 0;
-}
-CU
-d2d() { nvcc -O2 -arch=native -o "$1/d2d" "$1/d2d.cu" 2>/dev/null ||
-  nvcc -O2 -arch=sm_90 -o "$1/d2d" "$1/d2d.cu"; "$1/d2d"; }
-export -f d2d
-run_stage d2d 60 bash -c 'd2d "$0"' "$D2D_DIR"
-
-# ---- 6. benchmarks --------------------------------------------------------------------------
-if [[ -n "$CLI_BIN" && -x "$CLI_BIN" ]]; then
-  run_stage bench "${BENCH_LIMIT_S:-150}" "$CLI_BIN" bench dtw --benchmark_format=json \
-    --benchmark_out="$LOG/bench_dtw.json"
-  run_stage bench_lag "${BENCH_LAG_LIMIT_S:-90}" "$CLI_BIN" bench \
-    --benchmark_filter='^lag/matrices/(cuda|cpu)/f(32|64)/joints:30/frames:2000/recordings:1000/real_time$' \
-    --benchmark_format=json --benchmark_out="$LOG/bench_lag.json"
-  run_stage bench_rqa "${BENCH_RQA_LIMIT_S:-90}" "$CLI_BIN" bench --benchmark_filter='^rqa/cuda/' \
-    --benchmark_format=json --benchmark_out="$LOG/bench_rqa.json"
+# ---- 4. compute-sanitizer ------------------------------------------------------------------
+if command -v compute-sanitizer >/dev/null; then
+  for ((i = 0; i < K; ++i)); do
+    san=(compute-sanitizer --target-processes all --error-exitcode 99 --print-limit 20)
+    run_stage "memcheck:${NAMES[i]}" $((50 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+      --tool memcheck --leak-check full "$CARRY/bin/${BIN[i]}" --gtest_color=no \
+      --gtest_filter="${SAN[i]}"
+    run_stage "synccheck:${NAMES[i]}" $((30 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+      --tool synccheck "$CARRY/bin/${BIN[i]}" --gtest_color=no --gtest_filter="${SAN[i]}"
+    run_stage "initcheck:${NAMES[i]}" $((35 / K)) "$LOG/sanitizers.log" "${san[@]}" \
+      --tool initcheck "$CARRY/bin/${BIN[i]}" --gtest_color=no --gtest_filter="${SAN[i]}"
+  done
 else
-  ORDER+=(bench)
-  STATUS[bench]="FAIL (no swingpipe binary)"
-  SECONDS_TAKEN[bench]=0
+  record sanitizers "SKIP (no compute-sanitizer)"
 fi
 
-# ---- 7. summary -----------------------------------------------------------------------------
-# Local-memory traffic in the DTW kernels (the build machine has no cuobjdump): LDL/STL per kernel.
-if [[ -n "$TEST_BIN" ]] && command -v cuobjdump >/dev/null; then
-  {
-    echo "== local memory (LDL/STL instructions) in the sm_90 SASS of the DTW kernels =="
-    timeout 60 cuobjdump -sass -arch sm_90 "$TEST_BIN" 2>/dev/null | awk '
-      /Function : .*dtw_kernel/ { name = $3; n[name] = 0; next }
-      /Function :/ { name = "" }
-      name != "" && /(LDL|STL)/ { n[name]++ }
-      END { for (k in n) printf "%5d  %s\n", n[k], k }' |
-      { if command -v c++filt >/dev/null; then c++filt; else cat; fi; } | sort -rn | head -n 40
-  } 2>&1 | tee -a "$LOG/summary.txt" || true
+# ---- 5. CUDA benchmarks --------------------------------------------------------------------
+bench_filter=""
+for ((i = 0; i < K; ++i)); do bench_filter+="${bench_filter:+|}(${BENCH[i]})"; done
+run_stage bench 50 "$LOG/bench.log" "$CARRY/bin/swingpipe" bench \
+  --benchmark_filter="$bench_filter" --benchmark_min_time=0.2 \
+  --benchmark_out="$LOG/bench.json" --benchmark_out_format=json
+if [[ "${STATUS[bench]}" == PASS ]] && ! grep -q '"real_time"' "$LOG/bench.json" 2>/dev/null; then
+  STATUS[bench]="FAIL (no results)"
+elif [[ "${STATUS[bench]}" == PASS ]] && grep -q '"error_occurred": true' "$LOG/bench.json"; then
+  STATUS[bench]="FAIL (a case reported an error)"
 fi
+
+# ---- 6. ncu ----------------------------------------------------------------------------------
+if command -v ncu >/dev/null; then
+  for ((i = 0; i < K; ++i)); do
+    [[ "${NCU[i]}" == - ]] && continue
+    run_stage "ncu:${NAMES[i]}" 40 "$LOG/ncu.log" ncu --target-processes all --clock-control none \
+      --kernel-name "regex:${NCU[i]%%@*}" --launch-count 1 --section SpeedOfLight \
+      --section Occupancy --section LaunchStats \
+      "$CARRY/bin/swingpipe" bench --benchmark_filter="${NCU[i]#*@}"
+  done
+else
+  record ncu "SKIP (no ncu)"
+fi
+
+# ---- 7. summary ----------------------------------------------------------------------------
+for f in tests.log sanitizers.log bench.log ncu.log; do
+  [[ -f "$LOG/$f" ]] && (($(stat -c %s "$LOG/$f") > 2097152)) &&
+    tail -c 2M "$LOG/$f" >"$TMP/cut" && mv "$TMP/cut" "$LOG/$f"
+done
 {
   echo
-  echo "== summary ($(($(date +%s) - START)) s) =="
-  printf '%-10s %-30s %7s\n' stage status seconds
-  for s in "${ORDER[@]}"; do printf '%-10s %-30s %7s\n' "$s" "${STATUS[$s]}" "${SECONDS_TAKEN[$s]}"; done
+  echo "== stages ($(($(date +%s) - START)) s of ${CHECK_BUDGET_S:-285}) =="
+  printf '%-26s %-24s %7s\n' stage status seconds
+  for s in "${ORDER[@]}"; do printf '%-26s %-24s %7s\n' "$s" "${STATUS[$s]}" "${SECONDS_TAKEN[$s]}"; done
   echo
+  echo "== tests =="
   grep -hE '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?|tests passed|tests failed' \
-    "$LOG/gpu_tests.log" 2>/dev/null || true
-  grep -q 'no CUDA device' "$LOG/gpu_tests.log" 2>/dev/null &&
-    echo "WARNING: the GPU tests skipped: the binary saw no CUDA device" || true
-  grep -hE '^\[  FAILED  \] [A-Za-z]' "$LOG/gpu_tests.log" 2>/dev/null | sort -u | head -n 20 || true
-  grep -h '\[ rate' "$LOG/gpu_tests.log" 2>/dev/null | sort -u || true
-  grep -h 'ERROR SUMMARY' "$LOG/memcheck.log" "$LOG/racecheck.log" 2>/dev/null || true
-  grep -h 'GB/s' "$LOG/d2d.log" 2>/dev/null || true
-  if [[ -s "$LOG/bench_dtw.json" || -s "$LOG/bench_lag.json" ]]; then
-    python3 - "$LOG/bench_dtw.json" "$LOG/bench_lag.json" <<'PY' || true
-import json, os, sys
-keys = ("gcups", "items_per_second", "bytes_per_second", "recordings_per_s", "s_per_recording")
-for b in [b for f in sys.argv[1:] if os.path.exists(f) for b in json.load(open(f)).get("benchmarks", [])]:
-    extra = {k: v for k, v in b.items() if k.lower() in keys}
-    print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {extra}")
-PY
-  fi
-  if [[ -s "$LOG/bench_rqa.json" ]]; then
-    python3 - "$LOG/bench_rqa.json" <<'PY' || true
+    "$LOG/tests.log" 2>/dev/null || echo "(no test output)"
+  grep -hE '^\[  FAILED  \] [A-Za-z]' "$LOG/tests.log" 2>/dev/null | grep -v ' ms)$' | sort -u |
+    head -n 20
+  echo
+  echo "== compute-sanitizer =="
+  grep -hE '^==== (memcheck|synccheck|initcheck)|ERROR SUMMARY' "$LOG/sanitizers.log" 2>/dev/null ||
+    echo "(none run)"
+  echo
+  echo "== benchmarks (ms per iteration; GCUPS host to host; kernel-only from CUDA events) =="
+  if [[ -s "$LOG/bench.json" ]]; then
+    python3 - "$LOG/bench.json" <<'PY' || true
 import json, sys
 for b in json.load(open(sys.argv[1])).get("benchmarks", []):
-    keep = {k: b[k] for k in ("Gcells/s", "RR", "peak_MB") if k in b}
-    print(f"{b['name']:<48} {b.get('real_time', 0):12.3f} {b.get('time_unit', '')} {keep}")
+    if b.get("error_occurred"):
+        print(f"{b['name']:<56} ERROR {b.get('error_message', '')}")
+        continue
+    def f(key):
+        v = b.get(key)
+        return f"{v:9.2f}" if isinstance(v, (int, float)) else f"{'-':>9}"
+    print(f"{b['name']:<56} {b.get('real_time', 0):9.3f} ms  GCUPS {f('GCUPS')}"
+          f"  kernel_GCUPS {f('kernel_GCUPS')}  kernel_ms {f('kernel_ms')}  plan_ms {f('plan_ms')}")
 PY
+  else
+    echo "(no bench.json)"
   fi
-} 2>&1 | tee -a "$LOG/summary.txt"
+  echo
+  echo "== ncu =="
+  grep -hE '^==== ncu|Duration|Compute \(SM\) Throughput|Memory Throughput|Registers Per Thread|Achieved Occupancy|Theoretical Occupancy|Block Limit Registers' \
+    "$LOG/ncu.log" 2>/dev/null | head -n 30 || echo "(none run)"
+} 2>&1 | tee -a "$SUMMARY"
+for s in "${ORDER[@]}"; do [[ "${STATUS[$s]}" == PASS || "${STATUS[$s]}" == SKIP* ]] || exit 1; done
+exit 0

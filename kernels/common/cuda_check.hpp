@@ -1,8 +1,9 @@
 #pragma once
 // Checked CUDA calls (design.md §3.4): every runtime call goes through CUDA_CHECK, which throws
 // swingpipe::BackendError naming the call, file:line and cudaGetErrorString; CUDA_CHECK_LAUNCH()
-// after each kernel launch checks the launch itself. RAII owners of device memory and streams, so
-// nothing leaks when a check throws. Only for CUDA translation units (kernels/cuda/*.cu).
+// after each kernel launch checks the launch itself. RAII owners of device memory, pinned host
+// memory, streams and events, so nothing leaks when a check throws. Only for CUDA translation units
+// (kernels/cuda/*.cu).
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -78,6 +79,85 @@ class Stream {
 
  private:
   cudaStream_t stream_ = nullptr;
+};
+
+/// Owns an event: without timing (ordering between streams, the host waiting for a copy), or with
+/// timing for cudaEventElapsedTime.
+class Event {
+ public:
+  explicit Event(bool timing = false) {
+    CUDA_CHECK(
+        cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+  }
+  ~Event() {
+    if (event_) cudaEventDestroy(event_);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return event_; }
+  void record(cudaStream_t stream) const { CUDA_CHECK(cudaEventRecord(event_, stream)); }
+  /// Returns at once for an event never recorded.
+  void synchronize() const { CUDA_CHECK(cudaEventSynchronize(event_)); }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
+/// Device memory that grows on demand and is kept (a workspace buffer): get() returns at least
+/// `count` elements of T, reallocating (the old contents are lost) only when it holds fewer bytes.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  ~DeviceBuffer() {
+    if (ptr_) cudaFree(ptr_);
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  template <class T>
+  T* get(std::size_t count) {
+    const std::size_t need = count * sizeof(T);
+    if (need > bytes_) {
+      if (ptr_) CUDA_CHECK(cudaFree(ptr_));
+      ptr_ = nullptr;
+      bytes_ = 0;
+      CUDA_CHECK(cudaMalloc(&ptr_, need));
+      bytes_ = need;
+    }
+    return static_cast<T*>(ptr_);
+  }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  void* ptr_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+/// Page-locked host memory (cudaHostAlloc) that grows on demand, like DeviceBuffer.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  ~PinnedBuffer() {
+    if (ptr_) cudaFreeHost(ptr_);
+  }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  template <class T>
+  T* get(std::size_t count) {
+    const std::size_t need = count * sizeof(T);
+    if (need > bytes_) {
+      if (ptr_) CUDA_CHECK(cudaFreeHost(ptr_));
+      ptr_ = nullptr;
+      bytes_ = 0;
+      CUDA_CHECK(cudaHostAlloc(&ptr_, need, cudaHostAllocDefault));
+      bytes_ = need;
+    }
+    return static_cast<T*>(ptr_);
+  }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  void* ptr_ = nullptr;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace swingpipe::cuda_util

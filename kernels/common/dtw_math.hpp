@@ -5,6 +5,7 @@
 // Conventions (dtw.hpp): cost(i, j) = sum_c (x[c][i] - y[c][j])^2 (dependent multichannel DTW),
 // D(i, j) = cost(i, j) + min(D(i-1, j-1), D(i-1, j), D(i, j-1)), band |i - j| <= r. Direction codes
 // for paths break ties diagonal, then up (i-1, j), then left (i, j-1).
+#include <cmath>
 #include <cstdint>
 
 #include "common/hd.hpp"
@@ -58,6 +59,29 @@ SP_HD int64_t band_lo(int64_t i, int64_t r) {
 }
 SP_HD int64_t band_hi(int64_t i, int64_t r, int64_t m) {
   return i + r < m - 1 ? i + r : m - 1;
+}
+
+/// Band kinds as plain integers for device code; the same order as dtw::Band::Kind (checked
+/// where both are visible, kernels/cpu/dtw_reference.cpp).
+enum : int { kBandFull = 0, kBandSamples = 1, kBandFraction = 2 };
+
+/// The Sakoe-Chiba radius for lengths n, m (n, m >= 0) of an already validated band: the band's
+/// own radius (samples, or floor(fraction * max(n, m))), at most the widest useful one
+/// (max(n, m) - 1), widened to at least |n - m|. Band::radius validates, then calls this; the CUDA
+/// kernels call it per pair.
+SP_HD int64_t band_radius(int kind, double value, int64_t n, int64_t m) {
+  const int64_t longest = n > m ? n : m;
+  const int64_t diff = n > m ? n - m : m - n;
+  int64_t widest = longest - 1 > diff ? longest - 1 : diff;
+  if (widest < 0) widest = 0;
+  int64_t r = widest;
+  if (kind == kBandSamples) {
+    r = value >= static_cast<double>(widest) ? widest : static_cast<int64_t>(value);
+  } else if (kind == kBandFraction) {
+    const double w = ::floor(value * static_cast<double>(longest));
+    r = w >= static_cast<double>(widest) ? widest : static_cast<int64_t>(w);
+  }
+  return r > diff ? r : diff;
 }
 
 }  // namespace swingpipe::dtw::detail

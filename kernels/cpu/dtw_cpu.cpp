@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/dtw_checks.hpp"
 #include "common/dtw_math.hpp"
 #include "cuda/dtw_cuda.hpp"
 #include "swingpipe/error.hpp"
@@ -30,6 +31,10 @@ void run_group_scalar(Group<double>& g, void* workspace) {
   run_group_impl<double, 1>(g, workspace);
 }
 }  // namespace cpu
+
+int64_t cuda_max_length() {
+  return detail::kCudaMaxLength;
+}
 
 // ---- SIMD level ---------------------------------------------------------------------------------
 
@@ -97,57 +102,26 @@ void run_group(Level level, Group<T>& g, void* ws) {
   }
 }
 
-// ---- validation -----------------------------------------------------------------------------
+// ---- validation (kernels/common/dtw_checks.hpp: the same rules as the CUDA entry points) ----
 
+using detail::check_band;
+using detail::check_batch;
+using detail::check_batches;
+using detail::check_out;
+using detail::check_pairs;
+using detail::check_same_channels;
+using detail::nonfinite_flags;
+using Flags = std::vector<uint8_t>;
+
+/// The backend a call runs on: resolve_backend(), except that `automatic` keeps batches the CUDA
+/// backend cannot take (cuda::fits: a series longer than cuda_max_length(), values beyond the
+/// device's free memory) on the CPU.
 template <class T>
-void check_batch(const BatchView<T>& b, const char* what) {
-  if (b.channels < 1)
-    throw InputError(std::string("DTW: ") + what + " has channel count " +
-                     std::to_string(b.channels) + " (must be >= 1)");
-  if (b.offsets.empty()) return;
-  if (b.offsets[0] != 0) throw InputError(std::string("DTW: ") + what + " offsets[0] != 0");
-  for (std::size_t i = 0; i + 1 < b.offsets.size(); ++i)
-    if (b.offsets[i + 1] < b.offsets[i])
-      throw InputError(std::string("DTW: ") + what + " offsets decrease at series " +
-                       std::to_string(i));
-  const auto need =
-      static_cast<std::size_t>(b.offsets.back()) * static_cast<std::size_t>(b.channels);
-  if (b.values.size() < need)
-    throw InputError(std::string("DTW: ") + what + " has " + std::to_string(b.values.size()) +
-                     " values, offsets need " + std::to_string(need));
-}
-
-template <class T>
-void check_same_channels(const BatchView<T>& a, const BatchView<T>& b) {
-  if (a.channels != b.channels)
-    throw InputError("DTW: series have different channel counts (" + std::to_string(a.channels) +
-                     " and " + std::to_string(b.channels) + ")");
-}
-
-void check_band(const Band& band) {
-  (void)band.radius(1, 1);
-}
-
-template <class T>
-void check_out(std::span<T> out, std::size_t need, const char* what) {
-  if (out.size() < need)
-    throw InputError(std::string("DTW ") + what + ": output span has " +
-                     std::to_string(out.size()) + " elements, needs " + std::to_string(need));
-}
-
-template <class T>
-std::vector<char> nan_flags(const BatchView<T>& b) {
-  std::vector<char> f(b.size(), 0);
-  for (std::size_t s = 0; s < b.size(); ++s) {
-    const SeriesRef<T> x = b.series(s);
-    const int64_t count = x.length * x.channels;
-    for (int64_t k = 0; k < count; ++k)
-      if (std::isnan(x.data[k])) {
-        f[s] = 1;
-        break;
-      }
-  }
-  return f;
+Backend pick_backend(const Options& opt, const BatchView<T>& a, const BatchView<T>& b) {
+  const Backend backend = resolve_backend(opt.backend);
+  if (backend == Backend::cuda && opt.backend == Backend::automatic && !cuda::fits(a, b))
+    return Backend::cpu;
+  return backend;
 }
 
 template <class T>
@@ -155,7 +129,8 @@ T finish(T acc, bool squared) {
   return squared ? acc : std::sqrt(acc);
 }
 
-/// Result for pairs the kernel does not run: empty series and NaN. Returns true when handled.
+/// Result for pairs the kernel does not run: empty series and non-finite input. Returns true when
+/// handled.
 template <class T>
 bool trivial(int64_t n, int64_t m, bool nan, T* out) {
   if (n == 0 || m == 0) {
@@ -169,7 +144,7 @@ bool trivial(int64_t n, int64_t m, bool nan, T* out) {
   return false;
 }
 
-struct Workspace {
+struct Scratch {  // per-thread bytes for the SIMD groups (not dtw::Workspace)
   std::unique_ptr<unsigned char[]> bytes;
   std::size_t size = 0;
   void* get(std::size_t need) {
@@ -195,8 +170,7 @@ struct Job {
 /// out[p] = DTW(a[pairs[p].a], b[pairs[p].b]); indices already validated.
 template <class T>
 void cpu_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairIndex> pairs,
-               T* out, const Options& opt, const std::vector<char>& nan_a,
-               const std::vector<char>& nan_b) {
+               T* out, const Options& opt, const Flags& nan_a, const Flags& nan_b) {
   const Level level = resolve_level(opt.simd);
   const int W = cpu::lanes<T>(level);
   std::vector<Job> jobs;
@@ -226,7 +200,7 @@ void cpu_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const Pai
   const int threads = static_cast<int>(std::min<int64_t>(thread_count(opt), useful));
 #pragma omp parallel num_threads(threads)
   {
-    Workspace ws;
+    Scratch ws;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t gi = 0; gi < groups; ++gi) {
       Group<T> g;
@@ -255,17 +229,6 @@ void cpu_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const Pai
 }
 
 template <class T>
-void check_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairIndex> pairs) {
-  const auto na = static_cast<int64_t>(a.size()), nb = static_cast<int64_t>(b.size());
-  for (std::size_t p = 0; p < pairs.size(); ++p)
-    if (pairs[p].a < 0 || pairs[p].a >= na || pairs[p].b < 0 || pairs[p].b >= nb)
-      throw InputError("DTW pairs: pair " + std::to_string(p) + " = (" +
-                       std::to_string(pairs[p].a) + ", " + std::to_string(pairs[p].b) +
-                       ") is out of range for batches of " + std::to_string(na) + " and " +
-                       std::to_string(nb) + " series");
-}
-
-template <class T>
 BatchView<T> single(const SeriesRef<T>& s, int64_t* offsets) {
   offsets[0] = 0;
   offsets[1] = s.length;
@@ -280,8 +243,8 @@ template <class T>
 void cpu_cross(const BatchView<T>& a, const BatchView<T>& b, std::span<T> out, const Options& opt,
                bool symmetric) {
   const auto na = static_cast<int64_t>(a.size()), nb = static_cast<int64_t>(b.size());
-  const std::vector<char> nan_a = nan_flags(a);
-  const std::vector<char> nan_b = symmetric ? nan_a : nan_flags(b);
+  const Flags nan_a = nonfinite_flags(a);
+  const Flags nan_b = symmetric ? nan_a : nonfinite_flags(b);
   constexpr int64_t kChunk = 1 << 20;  // pairs per chunk: bounds the temporary pair list
   std::vector<PairIndex> list;
   std::vector<T> vals;
@@ -311,17 +274,14 @@ void cpu_cross(const BatchView<T>& a, const BatchView<T>& b, std::span<T> out, c
 template <class T>
 void pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairIndex> pairs,
            std::span<T> out, const Options& opt) {
-  check_batch(a, "first batch");
-  check_batch(b, "second batch");
-  check_same_channels(a, b);
-  check_band(opt.band);
-  check_out(out, pairs.size(), "pairs");
+  check_batches(a, b, opt.band);
+  check_out(out.size(), pairs.size(), "pairs");
   check_pairs(a, b, pairs);
-  if (resolve_backend(opt.backend) == Backend::cuda) {
+  if (pick_backend(opt, a, b) == Backend::cuda) {
     cuda::pairs(a, b, pairs, out, opt);
     return;
   }
-  cpu_pairs(a, b, pairs, out.data(), opt, nan_flags(a), nan_flags(b));
+  cpu_pairs(a, b, pairs, out.data(), opt, nonfinite_flags(a), nonfinite_flags(b));
 }
 
 /// The checks a single (x, y) pair needs before it is run as a batch of one.
@@ -352,18 +312,15 @@ void one_vs_many(SeriesRef<T> query, const BatchView<T>& refs, std::span<T> out,
   const BatchView<T> q = single(query, oq);
   std::vector<PairIndex> list(refs.size());
   for (std::size_t i = 0; i < list.size(); ++i) list[i] = {0, static_cast<int64_t>(i)};
-  check_out(out, refs.size(), "one_vs_many");
+  check_out(out.size(), refs.size(), "one_vs_many");
   dtw::pairs(q, refs, std::span<const PairIndex>(list), out, opt);
 }
 
 template <class T>
 void cross(const BatchView<T>& a, const BatchView<T>& b, std::span<T> out, const Options& opt) {
-  check_batch(a, "first batch");
-  check_batch(b, "second batch");
-  check_same_channels(a, b);
-  check_band(opt.band);
-  check_out(out, a.size() * b.size(), "cross");
-  if (resolve_backend(opt.backend) == Backend::cuda) {
+  check_batches(a, b, opt.band);
+  check_out(out.size(), detail::checked_product(a.size(), b.size(), "cross"), "cross");
+  if (pick_backend(opt, a, b) == Backend::cuda) {
     cuda::cross(a, b, out, opt, false);
     return;
   }
@@ -374,8 +331,9 @@ template <class T>
 void all_pairs(const BatchView<T>& batch, std::span<T> out, const Options& opt) {
   check_batch(batch, "batch");
   check_band(opt.band);
-  check_out(out, batch.size() * batch.size(), "all_pairs");
-  if (resolve_backend(opt.backend) == Backend::cuda) {
+  check_out(out.size(), detail::checked_product(batch.size(), batch.size(), "all_pairs"),
+            "all_pairs");
+  if (pick_backend(opt, batch, batch) == Backend::cuda) {
     cuda::cross(batch, batch, out, opt, true);
     return;
   }
@@ -444,13 +402,10 @@ Path cpu_path(const SeriesRef<T>& x, const SeriesRef<T>& y, int64_t r, bool squa
 template <class T>
 std::vector<Path> paths(const BatchView<T>& a, const BatchView<T>& b,
                         std::span<const PairIndex> pairs, const Options& opt) {
-  check_batch(a, "first batch");
-  check_batch(b, "second batch");
-  check_same_channels(a, b);
-  check_band(opt.band);
+  check_batches(a, b, opt.band);
   check_pairs(a, b, pairs);
-  if (resolve_backend(opt.backend) == Backend::cuda) return cuda::paths(a, b, pairs, opt);
-  const std::vector<char> nan_a = nan_flags(a), nan_b = nan_flags(b);
+  if (pick_backend(opt, a, b) == Backend::cuda) return cuda::paths(a, b, pairs, opt);
+  const Flags nan_a = nonfinite_flags(a), nan_b = nonfinite_flags(b);
   std::vector<Path> out(pairs.size());
   const auto count = static_cast<int64_t>(pairs.size());
   const int threads =
@@ -541,6 +496,7 @@ std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchV
   check_batch(library, "library");
   check_same_channels(queries, library);
   check_band(opt.band);
+  const Backend backend = pick_backend(opt, queries, library);
   if (k < 1) throw InputError("DTW knn: k must be >= 1, got " + std::to_string(k));
   const std::size_t nq = queries.size(), nl = library.size();
   const std::size_t kk = std::min<std::size_t>(static_cast<std::size_t>(k), nl);
@@ -556,8 +512,8 @@ std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchV
     for (const Best& b : top.items) v.push_back({b.index, b.value});
     return v;
   };
-  if (resolve_backend(opt.backend) == Backend::cuda) {
-    std::vector<T> d(nq * nl);
+  if (backend == Backend::cuda) {
+    std::vector<T> d(detail::checked_product(nq, nl, "knn"));
     cuda::cross(queries, library, std::span<T>(d), opt, false);
     for (std::size_t q = 0; q < nq; ++q) {
       TopK top{kk, {}};
@@ -571,7 +527,7 @@ std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchV
   }
   const Level level = resolve_level(opt.simd);
   const int W = cpu::lanes<T>(level);
-  const std::vector<char> nan_q = nan_flags(queries), nan_l = nan_flags(library);
+  const Flags nan_q = nonfinite_flags(queries), nan_l = nonfinite_flags(library);
   const double eps = std::numeric_limits<T>::epsilon();
   const int C = queries.channels;
   const auto nq64 = static_cast<int64_t>(nq);
@@ -579,7 +535,7 @@ std::vector<std::vector<Neighbor>> knn(const BatchView<T>& queries, const BatchV
   int64_t pruned_kim = 0, pruned_keogh = 0, abandoned = 0, full = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : pruned_kim, pruned_keogh, abandoned, full)
   {
-    Workspace ws;
+    Scratch ws;
     std::vector<double> lower, upper;
     struct Cand {
       double lb;

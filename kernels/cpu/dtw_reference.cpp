@@ -1,6 +1,7 @@
 // DTW band arithmetic (Band::radius, band_cells) and the brute-force float64 reference
 // (reference_distance, reference_path): a full (n+1) x (m+1) accumulated-cost matrix with an
-// infinite border, no SIMD, no tricks. Every other DTW implementation is tested against these.
+// infinite border, no SIMD, no tricks; a series with a non-finite value gives NaN (dtw.hpp). Every
+// other DTW implementation is tested against these.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -8,21 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "common/dtw_checks.hpp"
 #include "common/dtw_math.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/kernels/dtw.hpp"
 
 namespace swingpipe::dtw {
 
+static_assert(static_cast<int>(Band::Kind::full) == detail::kBandFull &&
+              static_cast<int>(Band::Kind::samples) == detail::kBandSamples &&
+              static_cast<int>(Band::Kind::fraction) == detail::kBandFraction);
+
 int64_t Band::radius(int64_t n, int64_t m) const {
   if (n < 0 || m < 0)
     throw InputError("DTW band: negative series length (" + std::to_string(n) + ", " +
                      std::to_string(m) + ")");
-  const int64_t longest = std::max(n, m);
-  const int64_t diff = n > m ? n - m : m - n;
-  // The widest useful radius: every cell of the n x m matrix (and at least |n - m|).
-  const int64_t widest = std::max<int64_t>({longest - 1, diff, 0});
-  int64_t r = widest;
   switch (kind) {
     case Kind::full:
       break;
@@ -30,19 +31,15 @@ int64_t Band::radius(int64_t n, int64_t m) const {
       if (!(value >= 0) || !std::isfinite(value))
         throw InputError("DTW band: radius must be a sample count >= 0, got " +
                          std::to_string(value));
-      r = value >= static_cast<double>(widest) ? widest : static_cast<int64_t>(value);
       break;
-    case Kind::fraction: {
+    case Kind::fraction:
       if (!(value >= 0 && value <= 1))
         throw InputError("DTW band: fraction must be in [0, 1], got " + std::to_string(value));
-      const double w = std::floor(value * static_cast<double>(longest));
-      r = w >= static_cast<double>(widest) ? widest : static_cast<int64_t>(w);
       break;
-    }
     default:
       throw InputError("DTW band: unknown band kind");
   }
-  return std::max(r, diff);
+  return detail::band_radius(static_cast<int>(kind), value, n, m);
 }
 
 int64_t band_cells(int64_t n, int64_t m, const Band& band) {
@@ -63,11 +60,9 @@ void check_channels(const SeriesRef<double>& x, const SeriesRef<double>& y) {
   if (x.length < 0 || y.length < 0) throw InputError("DTW: negative series length");
 }
 
-bool has_nan(const SeriesRef<double>& s) {
-  const int64_t count = s.length * s.channels;
-  for (int64_t k = 0; k < count; ++k)
-    if (std::isnan(s.data[k])) return true;
-  return false;
+/// dtw.hpp's non-finite contract: NaN, +inf or -inf anywhere in a series makes it missing data.
+bool has_nonfinite(const SeriesRef<double>& s) {
+  return detail::has_nonfinite(s.data, s.length * s.channels);
 }
 
 // Full accumulated-cost matrix, (n+1) x (m+1), D[0][0] = 0, border +inf, cells outside the band
@@ -101,7 +96,7 @@ double reference_distance(SeriesRef<double> x, SeriesRef<double> y, const Band& 
   const int64_t r = band.radius(x.length, y.length);
   if (x.length == 0 || y.length == 0)
     return (x.length == 0 && y.length == 0) ? 0.0 : std::numeric_limits<double>::infinity();
-  if (has_nan(x) || has_nan(y)) return std::numeric_limits<double>::quiet_NaN();
+  if (has_nonfinite(x) || has_nonfinite(y)) return std::numeric_limits<double>::quiet_NaN();
   const std::vector<double> D = full_matrix(x, y, r);
   const double acc = D.back();
   return squared ? acc : std::sqrt(acc);
@@ -115,7 +110,7 @@ Path reference_path(SeriesRef<double> x, SeriesRef<double> y, const Band& band, 
     p.distance = (x.length == 0 && y.length == 0) ? 0.0 : std::numeric_limits<double>::infinity();
     return p;
   }
-  if (has_nan(x) || has_nan(y)) {
+  if (has_nonfinite(x) || has_nonfinite(y)) {
     p.distance = std::numeric_limits<double>::quiet_NaN();
     return p;
   }

@@ -3,8 +3,9 @@
 #include "swingpipe/kernels/backend.hpp"
 
 namespace swingpipe {
+namespace {
 
-DeviceInfo cuda_device_info() {
+DeviceInfo query_devices() {
   DeviceInfo info;
   info.built_with_cuda = true;
   int count = 0;
@@ -21,6 +22,15 @@ DeviceInfo cuda_device_info() {
   cudaDeviceProp prop{};
   if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess) info.name = prop.name;
   info.device_count = count;
+  return info;
+}
+
+}  // namespace
+
+// Asked once per process: every public DTW call resolves its backend, and with `auto` as the
+// default that would otherwise be a device query (and a properties read) per call.
+DeviceInfo cuda_device_info() {
+  static const DeviceInfo info = query_devices();
   return info;
 }
 

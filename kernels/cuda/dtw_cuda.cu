@@ -1,487 +1,452 @@
-// Host side of the CUDA DTW backend (dtw_cuda.hpp): turns pairs / cross / all-pairs / paths into
-// length-sorted work lists, picks a tile shape per pair, uploads the batches once, launches the
-// wavefront kernel (dtw_kernel.cuh) and gathers the results; paths are backtracked on the host
-// from the 2-bit direction codes the kernel stores.
+// Host side of the CUDA DTW backend (dtw_cuda.hpp).
 //
-// Pairs that need no DTW (an empty series, NaN in an input) are answered here and never launched.
+// Distances (pairs, one-vs-many, cross, all-pairs) run in chunks of at most Limits::chunk_pairs
+// pairs, so any number of pairs fits in bounded memory: per chunk the device plans its own pairs
+// (for cross and all-pairs it derives pair k from the chunk's first index; only explicit lists are
+// uploaded), sorts them into buckets by shape and cost, and runs one wavefront kernel per shape on
+// its own stream. While one chunk runs, the host copies the previous chunk's results out of pinned
+// memory. Every result buffer is filled with a poison before the kernels run, and the host refuses
+// a result still holding it (BackendError), so a pair the kernels skipped cannot pass unnoticed.
+//
+// Paths: the host plans the items (their direction words need offsets), cuts them into chunks
+// whose direction words fit Limits::direction_bytes, and backtracks from the words
+// (kernels/common/dtw_directions.hpp). Direction buffers are poisoned too: a path through a word
+// the kernel never wrote is a BackendError.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/cuda_check.hpp"
-#include "common/dtw_math.hpp"
+#include "common/dtw_checks.hpp"
+#include "common/dtw_chunks.hpp"
+#include "common/dtw_directions.hpp"
+#include "common/dtw_plan.hpp"
 #include "cuda/dtw_cuda.hpp"
+#include "cuda/dtw_plan_kernels.cuh"
 #include "cuda/dtw_table.cuh"
+#include "cuda/dtw_workspace.hpp"
 #include "swingpipe/error.hpp"
 
 namespace swingpipe::dtw::cuda {
 namespace {
 
-using cuda_util::DeviceArray;
-using cuda_util::Stream;
 using detail::KernelArgs;
 using detail::KernelEntry;
+using detail::PlanArgs;
 using detail::WorkItem;
 
-/// Device memory given to the per-group boundary rows of one launch (more groups than fit wait
-/// for the next item instead).
-constexpr std::size_t kBoundaryBudget = std::size_t{256} << 20;
-/// Direction words of the paths computed in one launch.
-constexpr std::size_t kDirBudget = std::size_t{512} << 20;
-/// Longest series the kernel indexes with 32-bit rows and columns.
-constexpr int64_t kMaxLength = std::numeric_limits<int32_t>::max() / 4;
+static_assert(sizeof(PairIndex) == 2 * sizeof(int64_t), "pair lists are uploaded as int64 pairs");
+
+/// Layout of the control words (unsigned long long) of a distance chunk on the device.
+constexpr int kHist = 0;
+constexpr int kCursor = kHist + detail::kBuckets;
+constexpr int kSegments = kCursor + detail::kBuckets;
+constexpr int kCounters = kSegments + 2 * detail::kShapes;
+constexpr int kControlWords = kCounters + detail::kShapes;
 
 template <class T>
-bool has_nan(SeriesRef<T> s) {
-  const int64_t count = s.length * s.channels;
-  for (int64_t k = 0; k < count; ++k)
-    if (std::isnan(s.data[k])) return true;
-  return false;
-}
-
-template <class T>
-std::vector<char> nan_flags(const BatchView<T>& batch) {
-  std::vector<char> flags(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) flags[i] = has_nan(batch.series(i)) ? 1 : 0;
-  return flags;
+void check_lengths(const BatchView<T>& b, const char* what) {
+  for (std::size_t s = 0; s < b.size(); ++s)
+    if (b.length(s) > detail::kCudaMaxLength)
+      throw InputError("DTW on CUDA: series " + std::to_string(s) + " of the " + what +
+                       " has length " + std::to_string(b.length(s)) +
+                       " (the CUDA kernels index at most 2^29 - 1 frames; Backend::automatic "
+                       "runs such input on the CPU)");
 }
 
 template <class T>
-void check_batch(const BatchView<T>& batch, const char* name) {
-  if (batch.channels < 1)
-    throw InputError(std::string("DTW on CUDA: batch ") + name + " has channel count " +
-                     std::to_string(batch.channels) + " (must be >= 1)");
-  if (batch.size() == 0) return;
-  if (batch.offsets[0] != 0)
-    throw InputError(std::string("DTW on CUDA: batch ") + name + " offsets must start at 0");
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const int64_t len = batch.length(i);
-    if (len < 0 || len > kMaxLength)
-      throw InputError(std::string("DTW on CUDA: series ") + std::to_string(i) + " of batch " +
-                       name + " has length " + std::to_string(len) + " (must be 0.." +
-                       std::to_string(kMaxLength) + ")");
-  }
-  const auto needed = static_cast<std::size_t>(batch.offsets.back() * batch.channels);
-  if (batch.values.size() < needed)
-    throw InputError(std::string("DTW on CUDA: batch ") + name + " holds " +
-                     std::to_string(batch.values.size()) + " values, its offsets need " +
-                     std::to_string(needed));
+void check_inputs(const BatchView<T>& a, const BatchView<T>& b, const Band& band) {
+  detail::check_batches(a, b, band);
+  check_lengths(a, "first batch");
+  check_lengths(b, "second batch");
 }
 
 template <class T>
-void check_inputs(const BatchView<T>& a, const BatchView<T>& b) {
-  check_batch(a, "a");
-  check_batch(b, "b");
-  if (a.channels != b.channels)
-    throw InputError("DTW on CUDA: batches have different channel counts (" +
-                     std::to_string(a.channels) + " and " + std::to_string(b.channels) + ")");
+bool same_batch(const BatchView<T>& a, const BatchView<T>& b) {
+  return a.values.data() == b.values.data() && a.offsets.data() == b.offsets.data() &&
+         a.values.size() == b.values.size() && a.offsets.size() == b.offsets.size();
 }
 
-/// What a pair that needs no DTW gives: NaN with NaN inputs, +inf with one empty series, 0 with
-/// two. Returns false when the pair needs the kernel.
+/// Values the offsets of a batch use.
 template <class T>
-bool trivial_answer(int64_t n, int64_t m, bool nan, T* value) {
-  if (n == 0 || m == 0) {
-    *value = (n == 0 && m == 0) ? T(0) : std::numeric_limits<T>::infinity();
-    return true;
-  }
-  if (nan) {
-    *value = std::numeric_limits<T>::quiet_NaN();
-    return true;
-  }
-  return false;
+std::size_t used_values(const BatchView<T>& b) {
+  return b.offsets.empty()
+             ? 0
+             : static_cast<std::size_t>(b.offsets.back()) * static_cast<std::size_t>(b.channels);
 }
 
-/// Columns a tile of rows [i0, i0 + rows) visits, and the steps it takes with group width g.
-struct TileSpan {
-  int64_t jlo, jhi, steps;
-};
-TileSpan tile_span(int64_t i0, int64_t rows, int64_t m, int64_t r, int64_t g) {
-  const int64_t jlo = std::max<int64_t>(0, i0 - r);
-  const int64_t jhi = std::min<int64_t>(m - 1, i0 + rows - 1 + r);
-  return {jlo, jhi, jhi - jlo + g};
-}
-
-/// Lane-steps a shape spends on an n x m pair with radius r, weighted by the work of a step.
-template <class T>
-double shape_cost(const KernelEntry<T>& e, int64_t n, int64_t m, int64_t r) {
-  const int64_t rows = e.rows();
-  const int64_t tiles = (n + rows - 1) / rows;
-  const int64_t width = std::min<int64_t>(m, rows + 2 * r);
-  return static_cast<double>(tiles) * static_cast<double>(width + e.group) * e.group *
-         (e.cells + 4.0);
-}
-
-/// Elements of a group's boundary buffer an item needs (0 when it fits in one tile).
-int64_t boundary_width(const WorkItem& w, int rows) {
-  if (w.n <= rows) return 0;
-  return std::min<int64_t>(2 * static_cast<int64_t>(w.r) + 1, w.m);
-}
-
-/// Direction words an item stores: per tile, steps x group.
-int64_t dir_words(const WorkItem& w, int group, int cells) {
-  const int64_t rows = static_cast<int64_t>(group) * cells;
-  int64_t words = 0;
-  for (int64_t i0 = 0; i0 < w.n; i0 += rows)
-    words += tile_span(i0, rows, w.m, w.r, group).steps * group;
-  return words;
-}
-
-/// The device, its multiprocessor count and the occupancy of each kernel.
-struct DeviceShape {
-  int sms = 0;
-  explicit DeviceShape() {
-    int dev = 0;
-    CUDA_CHECK(cudaGetDevice(&dev));
-    CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
-  }
-  template <class T>
-  int resident_groups(const KernelEntry<T>& e) const {
-    int blocks = 0;
-    CUDA_CHECK(
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, e.func, detail::kBlockThreads, 0));
-    return std::max(blocks, 1) * sms * (detail::kBlockThreads / e.group);
+/// Waits for the workspace's streams when a call leaves by an exception, so no kernel or copy
+/// still uses its buffers (or the caller's pinned staging) afterwards.
+struct DrainOnError {
+  Workspace::Impl& ws;
+  int exceptions = std::uncaught_exceptions();
+  ~DrainOnError() {
+    if (std::uncaught_exceptions() > exceptions) {
+      cudaStreamSynchronize(ws.main.get());
+      for (const auto& s : ws.shape) cudaStreamSynchronize(s.get());
+      cudaGetLastError();
+    }
   }
 };
 
-/// The values of batch a, then those of batch b (once when they are the same batch), on the
-/// device.
+/// Uploads the values of a (and of b unless it is the same batch); returns the device values.
 template <class T>
-struct DeviceValues {
-  DeviceArray<T> values;
-  int64_t b_base = 0;
-
-  DeviceValues(const BatchView<T>& a, const BatchView<T>& b, bool same, const Stream& stream)
-      : values(a.values.size() + (same ? 0 : b.values.size())),
-        b_base(same ? 0 : static_cast<int64_t>(a.values.size())) {
-    if (!a.values.empty())
-      CUDA_CHECK(cudaMemcpyAsync(values.get(), a.values.data(), a.values.size() * sizeof(T),
-                                 cudaMemcpyHostToDevice, stream.get()));
-    if (!same && !b.values.empty())
-      CUDA_CHECK(cudaMemcpyAsync(values.get() + b_base, b.values.data(),
-                                 b.values.size() * sizeof(T), cudaMemcpyHostToDevice,
-                                 stream.get()));
-  }
-};
-
-/// Launches `entry` over items[0, count) (already on the device), with its boundary rows.
-template <class T>
-void launch_items(const KernelEntry<T>& entry, KernelArgs<T> args, const WorkItem* d_items,
-                  int count, int64_t boundary_stride, const DeviceShape& dev,
-                  DeviceArray<T>& boundary, DeviceArray<int>& counter, const Stream& stream) {
-  if (count == 0) return;
-  const int per_block = detail::kBlockThreads / entry.group;
-  int64_t groups = std::min<int64_t>(count, dev.resident_groups(entry));
-  if (boundary_stride > 0) {
-    const auto fit = static_cast<int64_t>(kBoundaryBudget / (2 * boundary_stride * sizeof(T)));
-    groups = std::min(groups, std::max<int64_t>(fit, per_block));
-  }
-  const int grid = static_cast<int>((groups + per_block - 1) / per_block);
-  const auto boundary_elems =
-      static_cast<std::size_t>(static_cast<int64_t>(grid) * per_block * 2 * boundary_stride);
-  if (boundary.size() < boundary_elems) boundary = DeviceArray<T>(boundary_elems);
-  if (counter.size() == 0) counter = DeviceArray<int>(1);
-  CUDA_CHECK(cudaMemsetAsync(counter.get(), 0, sizeof(int), stream.get()));
-  args.items = d_items;
-  args.n_items = count;
-  args.counter = counter.get();
-  args.boundary = boundary.get();
-  args.boundary_stride = boundary_stride;
-  entry.launch(grid, stream.get(), args);
-  CUDA_CHECK_LAUNCH();
+const T* upload_values(Workspace::Impl& ws, const BatchView<T>& a, const BatchView<T>& b,
+                       bool same) {
+  const std::size_t na = used_values(a), nb = same ? 0 : used_values(b);
+  const std::size_t bytes = (na + nb) * sizeof(T);
+  std::size_t free_bytes = 0, total_bytes = 0;
+  CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  if (bytes > ws.values.bytes() && bytes - ws.values.bytes() > free_bytes)
+    throw BackendError("DTW on CUDA: the batches' values need " + std::to_string(bytes >> 20) +
+                       " MiB of device memory, " + std::to_string(free_bytes >> 20) +
+                       " MiB are free on " + ws.device_name);
+  T* values = ws.values.get<T>(std::max<std::size_t>(na + nb, 1));
+  ws.upload(values, a.values.data(), na * sizeof(T));
+  if (!same) ws.upload(values + na, b.values.data(), nb * sizeof(T));
+  return values;
 }
 
-/// A pair to compute: indices into batch a and batch b.
-struct Request {
-  int64_t a = 0, b = 0;
+/// Plan arguments over device copies of both batches' offsets and non-finite flags.
+template <class T>
+PlanArgs upload_tables(Workspace::Impl& ws, const BatchView<T>& a, const BatchView<T>& b, bool same,
+                       const Options& opt) {
+  const std::vector<uint8_t> fa = detail::nonfinite_flags(a);
+  const std::vector<uint8_t> fb = same ? std::vector<uint8_t>{} : detail::nonfinite_flags(b);
+  const std::size_t oa = a.offsets.size(), ob = same ? 0 : b.offsets.size();
+  int64_t* offsets = ws.offsets.get<int64_t>(std::max<std::size_t>(oa + ob, 1));
+  uint8_t* flags = ws.flags.get<uint8_t>(std::max<std::size_t>(fa.size() + fb.size(), 1));
+  ws.upload(offsets, a.offsets.data(), oa * sizeof(int64_t));
+  ws.upload(flags, fa.data(), fa.size());
+  if (!same) {
+    ws.upload(offsets + oa, b.offsets.data(), ob * sizeof(int64_t));
+    ws.upload(flags + fa.size(), fb.data(), fb.size());
+  }
+  PlanArgs p;
+  p.a = {offsets, flags, 0};
+  p.b = same ? p.a
+             : detail::SeriesTable{offsets + oa, flags + fa.size(),
+                                   static_cast<int64_t>(used_values(a))};
+  p.channels = a.channels;
+  p.band_kind = static_cast<int>(opt.band.kind);
+  p.band_value = opt.band.value;
+  p.transpose = true;
+  return p;
+}
+
+/// The pairs of one distance call: an explicit list, the cross matrix, or the upper triangle.
+struct DistanceSource {
+  int kind = detail::kSourceList;
+  std::span<const PairIndex> list;
+  int64_t cols = 0;
+  int64_t total = 0;
 };
 
-/// DTW distance of every request (one value each, in request order).
-template <class T>
-std::vector<T> distances(const BatchView<T>& a, const BatchView<T>& b, bool same,
-                         std::span<const Request> requests, const Options& opt) {
-  const std::vector<char> nan_a = nan_flags(a);
-  const std::vector<char> nan_b = same ? nan_a : nan_flags(b);
+/// Runs the distances of `src` chunk by chunk; sink(first, count, results) receives each chunk's
+/// results (pinned host memory, valid until sink returns).
+template <class T, class Sink>
+void run_distances(Workspace& workspace, const BatchView<T>& a, const BatchView<T>& b, bool same,
+                   const DistanceSource& src, const Options& opt, Sink&& sink) {
+  if (src.total == 0) return;
+  Workspace::Impl& ws = workspace.impl();
+  const std::lock_guard<std::mutex> lock(ws.mutex);
+  CUDA_CHECK(cudaSetDevice(ws.device));
+  const DrainOnError drain{ws};
   const auto& table = detail::kernel_table<T>();
   const int variant = detail::channel_variant(a.channels);
-  if (requests.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max()))
-    throw InputError("DTW on CUDA: more than 2^31 pairs in one call");
+  const int shapes = detail::shapes_offered(variant);
+  const int64_t chunk = std::min(ws.limits.chunk_pairs, src.total);
+  cudaStream_t main = ws.main.get();
 
-  std::vector<T> results(requests.size());
-  std::vector<WorkItem> by_shape[detail::kShapes];
-  std::vector<double> cost_of(requests.size());
-  for (std::size_t q = 0; q < requests.size(); ++q) {
-    const Request rq = requests[q];
-    const int64_t n = a.length(static_cast<std::size_t>(rq.a));
-    const int64_t m = b.length(static_cast<std::size_t>(rq.b));
-    const int64_t r = opt.band.radius(n, m);  // validates the band, also for trivial pairs
-    if (trivial_answer(n, m, nan_a[rq.a] || nan_b[rq.b], &results[q])) continue;
-    WorkItem w;
-    w.x_off = a.offsets[rq.a] * a.channels;
-    w.y_off = (same ? 0 : static_cast<int64_t>(a.values.size())) + b.offsets[rq.b] * b.channels;
-    w.n = static_cast<int32_t>(n);
-    w.m = static_cast<int32_t>(m);
-    w.r = static_cast<int32_t>(std::min<int64_t>(r, std::max(n, m)));
-    w.result = static_cast<int32_t>(q);
-    if (w.n > w.m) {  // rows = the shorter series: fewer tiles (DTW is symmetric)
-      std::swap(w.x_off, w.y_off);
-      std::swap(w.n, w.m);
-    }
-    int best = 0;
-    double best_cost = 0;
-    for (int s = 0; s < detail::kShapes; ++s) {
-      const double c = shape_cost(table.distance[s][variant], w.n, w.m, w.r);
-      if (s == 0 || c < best_cost) {
-        best = s;
-        best_cost = c;
-      }
-    }
-    cost_of[q] = static_cast<double>(w.n) * std::min<int64_t>(w.m, 2 * int64_t{w.r} + 1);
-    by_shape[best].push_back(w);
-  }
+  const T* values = upload_values(ws, a, b, same);
+  PlanArgs plan = upload_tables(ws, a, b, same, opt);
+  plan.source.kind = src.kind;
+  plan.source.cols = src.cols;
+  int64_t stride[detail::kShapes] = {};
+  for (int s = 0; s < shapes; ++s)
+    stride[s] =
+        detail::boundary_stride_bound(plan.band_kind, plan.band_value, detail::length_range(a),
+                                      detail::length_range(b), detail::distance_shape<T>(s).rows());
 
-  std::size_t total = 0;
-  for (auto& items : by_shape) {
-    // Longest first: the atomic work counter then hands out the big pairs before the small ones.
-    std::stable_sort(items.begin(), items.end(), [&](const WorkItem& x, const WorkItem& y) {
-      return cost_of[x.result] > cost_of[y.result];
-    });
-    total += items.size();
-  }
-  if (total == 0) return results;
+  uint8_t* keys = ws.keys.get<uint8_t>(static_cast<std::size_t>(chunk));
+  uint32_t* order = ws.order.get<uint32_t>(static_cast<std::size_t>(chunk));
+  T* results = ws.results.get<T>(static_cast<std::size_t>(chunk));
+  int64_t* list = src.kind == detail::kSourceList
+                      ? ws.pairs.get<int64_t>(2 * static_cast<std::size_t>(chunk))
+                      : nullptr;
+  auto* control = ws.control.get<unsigned long long>(kControlWords);
+  auto* segments = ws.control_host.get<unsigned long long>(2 * detail::kShapes);
+  T* results_host[2] = {ws.results_host[0].get<T>(static_cast<std::size_t>(chunk)),
+                        ws.results_host[1].get<T>(static_cast<std::size_t>(chunk))};
+  const int plan_grid = static_cast<int>(std::min<int64_t>(
+      (chunk + detail::kPlanThreads - 1) / detail::kPlanThreads, int64_t{ws.sms} * 32));
 
-  const DeviceShape dev;
-  const Stream stream;
-  const DeviceValues<T> values(a, b, same, stream);
-  std::vector<WorkItem> all;
-  all.reserve(total);
-  for (const auto& items : by_shape) all.insert(all.end(), items.begin(), items.end());
-  DeviceArray<WorkItem> d_items(all.size());
-  CUDA_CHECK(cudaMemcpyAsync(d_items.get(), all.data(), all.size() * sizeof(WorkItem),
-                             cudaMemcpyHostToDevice, stream.get()));
-  DeviceArray<T> d_results(requests.size());
-  DeviceArray<T> boundary;
-  DeviceArray<int> counter;
+  struct Pending {
+    int64_t first = -1, count = 0;
+    int slot = 0;
+  } pending;
+  auto finish = [&](const Pending& p) {
+    ws.results_ready[p.slot].synchronize();
+    ws.add_chunk_timings(p.slot, true);
+    const int64_t bad = detail::first_unwritten(results_host[p.slot], p.count);
+    if (bad >= 0)
+      throw BackendError("DTW on CUDA: the kernels never wrote the result of pair " +
+                         std::to_string(p.first + bad) + " (an internal error; please report it)");
+    sink(p.first, p.count, static_cast<const T*>(results_host[p.slot]));
+  };
 
-  KernelArgs<T> args;
-  args.values = values.values.get();
-  args.channels = a.channels;
-  args.results = d_results.get();
-  args.squared = opt.squared;
-  std::size_t first = 0;
-  for (int s = 0; s < detail::kShapes; ++s) {
-    const KernelEntry<T>& entry = table.distance[s][variant];
-    int64_t stride = 0;
-    for (const WorkItem& w : by_shape[s])
-      stride = std::max(stride, boundary_width(w, entry.rows()));
-    launch_items(entry, args, d_items.get() + first, static_cast<int>(by_shape[s].size()), stride,
-                 dev, boundary, counter, stream);
-    first += by_shape[s].size();
-  }
-  std::vector<T> computed(requests.size());
-  CUDA_CHECK(cudaMemcpyAsync(computed.data(), d_results.get(), computed.size() * sizeof(T),
-                             cudaMemcpyDeviceToHost, stream.get()));
-  stream.synchronize();
-  for (const WorkItem& w : all) results[w.result] = computed[w.result];
-  return results;
-}
-
-/// The direction code of cell (i, j), given the words of its tile (the layout dtw_kernel.cuh
-/// writes: per tile, [step][lane], step = j + lane - jlo).
-uint8_t direction_at(const unsigned char* tile_words, int word_bytes, const WorkItem& w, int group,
-                     int cells, int64_t i, int64_t j) {
-  const int64_t rows = static_cast<int64_t>(group) * cells;
-  const int64_t lane = (i % rows) / cells;
-  const int64_t k = i % cells;
-  const TileSpan span = tile_span(i / rows * rows, rows, w.m, w.r, group);
-  const int64_t index = (j + lane - span.jlo) * group + lane;
-  uint32_t word = 0;  // little-endian: the low bytes of a wider word
-  std::memcpy(&word, tile_words + index * word_bytes, static_cast<std::size_t>(word_bytes));
-  return static_cast<uint8_t>((word >> (2 * k)) & 3u);
-}
-
-/// Backtracks the optimal path of an item from its direction words (ties as dtw_math.hpp).
-std::vector<std::pair<int32_t, int32_t>> backtrack(const unsigned char* words, int word_bytes,
-                                                   const WorkItem& w, int group, int cells) {
-  const int64_t rows = static_cast<int64_t>(group) * cells;
-  std::vector<int64_t> tile_first;  // first word of each tile
-  int64_t acc = 0;
-  for (int64_t i0 = 0; i0 < w.n; i0 += rows) {
-    tile_first.push_back(acc);
-    acc += tile_span(i0, rows, w.m, w.r, group).steps * group;
-  }
-  std::vector<std::pair<int32_t, int32_t>> steps;
-  steps.reserve(static_cast<std::size_t>(w.n + w.m));
-  int64_t i = w.n - 1, j = w.m - 1;
-  steps.emplace_back(static_cast<int32_t>(i), static_cast<int32_t>(j));
-  while (i > 0 || j > 0) {
-    uint8_t dir = 0;
-    if (i == 0) {
-      dir = dtw::detail::kDirLeft;
-    } else if (j == 0) {
-      dir = dtw::detail::kDirUp;
+  int slot = 0;
+  for (int64_t first = 0; first < src.total; first += chunk) {
+    const int64_t count = std::min(chunk, src.total - first);
+    if (list) {
+      ws.upload(list, src.list.data() + first, static_cast<std::size_t>(count) * sizeof(PairIndex));
+      plan.source.list = list;
     } else {
-      const int64_t t = i / rows;
-      dir = direction_at(words + tile_first[t] * word_bytes, word_bytes, w, group, cells, i, j);
+      plan.source.first = first;
     }
-    if (dir == dtw::detail::kDirDiag) {
-      --i;
-      --j;
-    } else if (dir == dtw::detail::kDirUp) {
-      --i;
-    } else {
-      --j;
-    }
-    steps.emplace_back(static_cast<int32_t>(i), static_cast<int32_t>(j));
-  }
-  std::reverse(steps.begin(), steps.end());
-  return steps;
-}
+    // Planning: answers, bucket keys, bucket order, and each shape's segment of it.
+    const auto& events = ws.chunk_events[slot];
+    CUDA_CHECK(cudaMemsetAsync(results, 0xff, static_cast<std::size_t>(count) * sizeof(T), main));
+    CUDA_CHECK(cudaMemsetAsync(control, 0, kControlWords * sizeof(unsigned long long), main));
+    events.plan_start.record(main);
+    detail::dtw_plan_kernel<T><<<plan_grid, detail::kPlanThreads, 0, main>>>(
+        plan, count, shapes, keys, control + kHist, results);
+    CUDA_CHECK_LAUNCH();
+    detail::dtw_bucket_kernel<<<1, 1, 0, main>>>(control + kHist, control + kCursor,
+                                                 control + kSegments);
+    CUDA_CHECK_LAUNCH();
+    detail::dtw_scatter_kernel<<<plan_grid, detail::kPlanThreads, 0, main>>>(
+        keys, count, control + kCursor, order);
+    CUDA_CHECK_LAUNCH();
+    events.plan_end.record(main);
+    CUDA_CHECK(cudaMemcpyAsync(segments, control + kSegments,
+                               2 * detail::kShapes * sizeof(unsigned long long),
+                               cudaMemcpyDeviceToHost, main));
+    ws.main.synchronize();  // the grids are sized by the segments
+    events.planned.record(main);
 
-template <class T>
-void check_pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairIndex> pairs) {
-  for (std::size_t p = 0; p < pairs.size(); ++p) {
-    const PairIndex q = pairs[p];
-    if (q.a < 0 || static_cast<std::size_t>(q.a) >= a.size() || q.b < 0 ||
-        static_cast<std::size_t>(q.b) >= b.size())
-      throw InputError("DTW on CUDA: pair " + std::to_string(p) + " = (" + std::to_string(q.a) +
-                       ", " + std::to_string(q.b) + ") is outside the batches (sizes " +
-                       std::to_string(a.size()) + ", " + std::to_string(b.size()) + ")");
+    for (int s = 0; s < shapes; ++s) {
+      const auto positions = static_cast<int64_t>(segments[2 * s + 1]);
+      if (positions == 0) continue;
+      const KernelEntry<T>& entry = table.distance[s][variant];
+      const int per_block = detail::kBlockThreads / entry.dims.group;
+      const int64_t groups = detail::launch_groups(
+          ws.resident_groups(entry.func, entry.dims.group, detail::kBlockThreads), per_block,
+          stride[s], sizeof(T), ws.limits.boundary_bytes / static_cast<std::size_t>(shapes),
+          positions);
+      const int64_t grid = (groups + per_block - 1) / per_block;
+      KernelArgs<T> args;
+      args.item = {values, a.channels, results, nullptr, opt.squared};
+      args.plan = plan;
+      args.order = order;
+      args.first = static_cast<int64_t>(segments[2 * s]);
+      args.count = positions;
+      args.counter = control + kCounters + s;
+      args.boundary_stride = stride[s];
+      args.boundary =
+          stride[s] > 0
+              ? ws.boundary[s].get<T>(static_cast<std::size_t>(grid * per_block * 2 * stride[s]))
+              : nullptr;
+      cudaStream_t st = ws.shape[s].get();
+      CUDA_CHECK(cudaStreamWaitEvent(st, events.planned.get(), 0));
+      CUDA_CHECK(cudaMemsetAsync(args.counter, 0, sizeof(unsigned long long), st));
+      entry.launch(static_cast<int>(grid), st, args);
+      CUDA_CHECK_LAUNCH();
+      ws.shape_done[s].record(st);
+      CUDA_CHECK(cudaStreamWaitEvent(main, ws.shape_done[s].get(), 0));
+    }
+    events.kernels_done.record(main);
+    CUDA_CHECK(cudaMemcpyAsync(results_host[slot], results,
+                               static_cast<std::size_t>(count) * sizeof(T), cudaMemcpyDeviceToHost,
+                               main));
+    ws.results_ready[slot].record(main);
+    if (pending.first >= 0) finish(pending);  // overlaps this chunk's kernels
+    pending = {first, count, slot};
+    slot ^= 1;
   }
+  finish(pending);
 }
 
 }  // namespace
 
 template <class T>
+bool fits(const BatchView<T>& a, const BatchView<T>& b) {
+  if (a.max_length() > detail::kCudaMaxLength || b.max_length() > detail::kCudaMaxLength)
+    return false;
+  std::size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  const std::size_t values = used_values(a) + (same_batch(a, b) ? 0 : used_values(b));
+  constexpr std::size_t kChunkRoom = std::size_t{512} << 20;  // chunk buffers, boundary rows
+  return values <= (free_bytes > kChunkRoom ? free_bytes - kChunkRoom : 0) / sizeof(T);
+}
+
+template <class T>
 void pairs(const BatchView<T>& a, const BatchView<T>& b, std::span<const PairIndex> pairs,
            std::span<T> out, const Options& opt) {
-  check_inputs(a, b);
-  check_pairs(a, b, pairs);
-  if (out.size() != pairs.size())
-    throw InputError("DTW on CUDA: output has " + std::to_string(out.size()) + " elements for " +
-                     std::to_string(pairs.size()) + " pairs");
-  std::vector<Request> requests(pairs.size());
-  for (std::size_t p = 0; p < pairs.size(); ++p) requests[p] = {pairs[p].a, pairs[p].b};
-  const bool same = a.values.data() == b.values.data() && a.offsets.data() == b.offsets.data();
-  const std::vector<T> d = distances(a, b, same, std::span<const Request>(requests), opt);
-  std::copy(d.begin(), d.end(), out.begin());
+  check_inputs(a, b, opt.band);
+  detail::check_out(out.size(), pairs.size(), "pairs");
+  detail::check_pairs(a, b, pairs);
+  Workspace local;
+  Workspace& ws = opt.workspace ? *opt.workspace : local;
+  DistanceSource src;
+  src.kind = detail::kSourceList;
+  src.list = pairs;
+  src.total = static_cast<int64_t>(pairs.size());
+  run_distances(ws, a, b, same_batch(a, b), src, opt,
+                [&](int64_t first, int64_t count, const T* res) {
+                  std::memcpy(out.data() + first, res, static_cast<std::size_t>(count) * sizeof(T));
+                });
 }
 
 template <class T>
 void cross(const BatchView<T>& a, const BatchView<T>& b, std::span<T> out, const Options& opt,
            bool symmetric) {
-  check_inputs(a, b);
+  check_inputs(a, b, opt.band);
   const std::size_t na = a.size(), nb = b.size();
-  if (out.size() != na * nb)
-    throw InputError("DTW on CUDA: output has " + std::to_string(out.size()) +
-                     " elements, the cross matrix " + std::to_string(na) + " x " +
-                     std::to_string(nb));
-  if (symmetric && na != nb)
+  const std::size_t cells = detail::checked_product(na, nb, "cross");
+  detail::check_out(out.size(), cells, symmetric ? "all_pairs" : "cross");
+  if (symmetric && !same_batch(a, b))
     throw InputError("DTW on CUDA: a symmetric cross needs one batch (sizes " + std::to_string(na) +
                      " and " + std::to_string(nb) + ")");
-  std::vector<Request> requests;
-  requests.reserve(symmetric ? na * (na - (na > 0 ? 1 : 0)) / 2 : na * nb);
-  for (std::size_t i = 0; i < na; ++i)
-    for (std::size_t j = symmetric ? i + 1 : 0; j < nb; ++j)
-      requests.push_back({static_cast<int64_t>(i), static_cast<int64_t>(j)});
-  const bool same =
-      symmetric || (a.values.data() == b.values.data() && a.offsets.data() == b.offsets.data());
-  const std::vector<T> d = distances(a, b, same, std::span<const Request>(requests), opt);
-  for (std::size_t q = 0; q < requests.size(); ++q) {
-    const auto i = static_cast<std::size_t>(requests[q].a);
-    const auto j = static_cast<std::size_t>(requests[q].b);
-    out[i * nb + j] = d[q];
-    if (symmetric) out[j * nb + i] = d[q];
+  if (cells > static_cast<std::size_t>(std::numeric_limits<int64_t>::max()))
+    throw InputError("DTW on CUDA: " + std::to_string(na) + " x " + std::to_string(nb) +
+                     " pairs are more than 2^63");
+  Workspace local;
+  Workspace& ws = opt.workspace ? *opt.workspace : local;
+  DistanceSource src;
+  src.cols = static_cast<int64_t>(nb);
+  if (symmetric) {
+    src.kind = detail::kSourceTriangle;
+    src.total = detail::triangle_pairs(static_cast<int64_t>(na));
+    const auto n = static_cast<int64_t>(na);
+    run_distances(ws, a, b, true, src, opt, [&](int64_t first, int64_t count, const T* res) {
+      detail::for_each_triangle_run(
+          first, count, n, [&](int64_t i, int64_t j, int64_t k, int64_t len) {
+            std::memcpy(out.data() + i * n + j, res + k, static_cast<std::size_t>(len) * sizeof(T));
+          });
+    });
+    detail::mirror_upper(out.data(), n);
+    return;
   }
-  if (symmetric)
-    for (std::size_t i = 0; i < na; ++i) out[i * nb + i] = T(0);
+  src.kind = detail::kSourceCross;
+  src.total = static_cast<int64_t>(cells);
+  run_distances(ws, a, b, same_batch(a, b), src, opt,
+                [&](int64_t first, int64_t count, const T* res) {
+                  std::memcpy(out.data() + first, res, static_cast<std::size_t>(count) * sizeof(T));
+                });
 }
 
 template <class T>
 std::vector<Path> paths(const BatchView<T>& a, const BatchView<T>& b,
                         std::span<const PairIndex> pairs, const Options& opt) {
-  check_inputs(a, b);
-  check_pairs(a, b, pairs);
-  const bool same = a.values.data() == b.values.data() && a.offsets.data() == b.offsets.data();
-  const std::vector<char> nan_a = nan_flags(a);
-  const std::vector<char> nan_b = same ? nan_a : nan_flags(b);
-  const KernelEntry<T>& entry =
-      detail::kernel_table<T>().paths[detail::channel_variant(a.channels)];
-
+  check_inputs(a, b, opt.band);
+  detail::check_pairs(a, b, pairs);
+  const bool same = same_batch(a, b);
   std::vector<Path> out(pairs.size());
+
+  // Plan on the host: the items' direction words need offsets.
+  const std::vector<uint8_t> fa = detail::nonfinite_flags(a);
+  const std::vector<uint8_t> fb = same ? fa : detail::nonfinite_flags(b);
+  PlanArgs plan;
+  plan.a = {a.offsets.data(), fa.data(), 0};
+  plan.b = {b.offsets.data(), fb.data(), same ? 0 : static_cast<int64_t>(used_values(a))};
+  plan.channels = a.channels;
+  plan.band_kind = static_cast<int>(opt.band.kind);
+  plan.band_value = opt.band.value;
+  plan.transpose = false;  // paths keep the caller's orientation
   std::vector<WorkItem> items;
+  std::vector<std::size_t> item_pair;
   for (std::size_t p = 0; p < pairs.size(); ++p) {
-    const int64_t n = a.length(static_cast<std::size_t>(pairs[p].a));
-    const int64_t m = b.length(static_cast<std::size_t>(pairs[p].b));
-    const int64_t r = opt.band.radius(n, m);
-    T value{};
-    if (trivial_answer(n, m, nan_a[pairs[p].a] || nan_b[pairs[p].b], &value)) {
-      out[p].distance = static_cast<double>(value);
+    const int64_t one[2] = {pairs[p].a, pairs[p].b};
+    plan.source = {detail::kSourceList, one, 0, 0};
+    WorkItem w;
+    const int code = detail::plan_item(plan, 0, &w);
+    if (code != detail::kNeedsKernel) {
+      out[p].distance = static_cast<double>(detail::answer_value<T>(code));
       continue;
     }
-    WorkItem w;
-    w.x_off = a.offsets[pairs[p].a] * a.channels;
-    w.y_off =
-        (same ? 0 : static_cast<int64_t>(a.values.size())) + b.offsets[pairs[p].b] * b.channels;
-    w.n = static_cast<int32_t>(n);
-    w.m = static_cast<int32_t>(m);
-    w.r = static_cast<int32_t>(std::min<int64_t>(r, std::max(n, m)));
-    w.result = static_cast<int32_t>(p);
     items.push_back(w);
+    item_pair.push_back(p);
   }
   if (items.empty()) return out;
 
-  const DeviceShape dev;
-  const Stream stream;
-  const DeviceValues<T> values(a, b, same, stream);
-  DeviceArray<T> d_results(pairs.size());
-  DeviceArray<T> boundary;
-  DeviceArray<int> counter;
-  KernelArgs<T> args;
-  args.values = values.values.get();
-  args.channels = a.channels;
-  args.results = d_results.get();
-  args.squared = opt.squared;
+  Workspace local;
+  Workspace& workspace = opt.workspace ? *opt.workspace : local;
+  Workspace::Impl& ws = workspace.impl();
+  const std::lock_guard<std::mutex> lock(ws.mutex);
+  CUDA_CHECK(cudaSetDevice(ws.device));
+  const DrainOnError drain{ws};
+  cudaStream_t main = ws.main.get();
+  const KernelEntry<T>& entry =
+      detail::kernel_table<T>().paths[detail::channel_variant(a.channels)];
+  const int per_block = detail::kBlockThreads / entry.dims.group;
+  const T* values = upload_values(ws, a, b, same);
+  auto* control = ws.control.get<unsigned long long>(kControlWords);
 
-  // Chunks of items whose direction words fit the budget (a single larger item runs alone).
   std::size_t begin = 0;
   while (begin < items.size()) {
-    std::size_t end = begin;
     int64_t words = 0;
+    const std::size_t end =
+        detail::paths_chunk(items, begin, entry.dims, entry.word_bytes, ws.limits.direction_bytes,
+                            ws.limits.chunk_pairs, &words);
+    const auto count = static_cast<int64_t>(end - begin);
     int64_t stride = 0;
-    while (end < items.size()) {
-      const int64_t wwords = dir_words(items[end], entry.group, entry.cells);
-      if (end > begin && static_cast<std::size_t>((words + wwords) * entry.word_bytes) > kDirBudget)
-        break;
-      items[end].dir_off = words;
-      words += wwords;
-      stride = std::max(stride, boundary_width(items[end], entry.rows()));
-      ++end;
+    for (std::size_t i = begin; i < end; ++i) {
+      items[i].result = static_cast<int64_t>(i - begin);
+      stride = std::max(stride, detail::boundary_width(items[i], entry.dims.rows()));
     }
-    const std::span<const WorkItem> chunk(items.data() + begin, end - begin);
-    DeviceArray<WorkItem> d_items(chunk.size());
-    CUDA_CHECK(cudaMemcpyAsync(d_items.get(), chunk.data(), chunk.size_bytes(),
-                               cudaMemcpyHostToDevice, stream.get()));
-    DeviceArray<unsigned char> d_dirs(static_cast<std::size_t>(words * entry.word_bytes));
-    args.dirs = d_dirs.get();
-    launch_items(entry, args, d_items.get(), static_cast<int>(chunk.size()), stride, dev, boundary,
-                 counter, stream);
-    std::vector<unsigned char> dirs(d_dirs.size());
-    std::vector<T> computed(pairs.size());
-    CUDA_CHECK(cudaMemcpyAsync(dirs.data(), d_dirs.get(), dirs.size(), cudaMemcpyDeviceToHost,
-                               stream.get()));
-    CUDA_CHECK(cudaMemcpyAsync(computed.data(), d_results.get(), computed.size() * sizeof(T),
-                               cudaMemcpyDeviceToHost, stream.get()));
-    stream.synchronize();
-    for (const WorkItem& w : chunk) {
-      out[w.result].distance = static_cast<double>(computed[w.result]);
-      out[w.result].steps = backtrack(dirs.data() + w.dir_off * entry.word_bytes, entry.word_bytes,
-                                      w, entry.group, entry.cells);
+    const std::size_t dir_bytes = static_cast<std::size_t>(words) * entry.word_bytes;
+    auto* d_items = ws.items.get<WorkItem>(static_cast<std::size_t>(count));
+    auto* d_dirs = ws.dirs.get<unsigned char>(std::max<std::size_t>(dir_bytes, 1));
+    T* d_results = ws.results.get<T>(static_cast<std::size_t>(count));
+    T* results = ws.results_host[0].get<T>(static_cast<std::size_t>(count));
+    ws.upload(d_items, items.data() + begin, static_cast<std::size_t>(count) * sizeof(WorkItem));
+    CUDA_CHECK(cudaMemsetAsync(d_dirs, 0xff, dir_bytes, main));
+    CUDA_CHECK(cudaMemsetAsync(d_results, 0xff, static_cast<std::size_t>(count) * sizeof(T), main));
+    CUDA_CHECK(cudaMemsetAsync(control + kCounters, 0, sizeof(unsigned long long), main));
+    const int64_t groups = detail::launch_groups(
+        ws.resident_groups(entry.func, entry.dims.group, detail::kBlockThreads), per_block, stride,
+        sizeof(T), ws.limits.boundary_bytes, count);
+    const int64_t grid = (groups + per_block - 1) / per_block;
+    KernelArgs<T> args;
+    args.item = {values, a.channels, d_results, d_dirs, opt.squared};
+    args.items = d_items;
+    args.count = count;
+    args.counter = control + kCounters;
+    args.boundary_stride = stride;
+    args.boundary =
+        stride > 0 ? ws.boundary[0].get<T>(static_cast<std::size_t>(grid * per_block * 2 * stride))
+                   : nullptr;
+    const auto& events = ws.chunk_events[0];
+    events.planned.record(main);
+    entry.launch(static_cast<int>(grid), main, args);
+    CUDA_CHECK_LAUNCH();
+    events.kernels_done.record(main);
+    std::vector<unsigned char> dirs(dir_bytes);
+    CUDA_CHECK(cudaMemcpyAsync(dirs.data(), d_dirs, dir_bytes, cudaMemcpyDeviceToHost, main));
+    CUDA_CHECK(cudaMemcpyAsync(results, d_results, static_cast<std::size_t>(count) * sizeof(T),
+                               cudaMemcpyDeviceToHost, main));
+    ws.main.synchronize();
+    ws.add_chunk_timings(0, false);
+    for (std::size_t i = begin; i < end; ++i) {
+      const WorkItem& w = items[i];
+      const T value = results[w.result];
+      if (detail::is_poison(value))
+        throw BackendError("DTW on CUDA: the paths kernel never wrote the distance of pair " +
+                           std::to_string(item_pair[i]) + " (an internal error; please report it)");
+      Path& p = out[item_pair[i]];
+      p.distance = static_cast<double>(value);
+      p.steps = detail::backtrack(dirs.data() + w.dir_off * entry.word_bytes, entry.word_bytes, w,
+                                  entry.dims);
     }
     begin = end;
   }
@@ -489,6 +454,7 @@ std::vector<Path> paths(const BatchView<T>& a, const BatchView<T>& b,
 }
 
 #define SP_INSTANTIATE(T)                                                                        \
+  template bool fits<T>(const BatchView<T>&, const BatchView<T>&);                               \
   template void pairs<T>(const BatchView<T>&, const BatchView<T>&, std::span<const PairIndex>,   \
                          std::span<T>, const Options&);                                          \
   template void cross<T>(const BatchView<T>&, const BatchView<T>&, std::span<T>, const Options&, \

@@ -1,11 +1,11 @@
-// float instantiations of the DTW wavefront kernel (dtw_kernel.cuh).
+// float instantiations of the DTW wavefront kernels (dtw_kernel.cuh).
 #include "cuda/dtw_table.cuh"
 
 namespace swingpipe::dtw::cuda::detail {
 
 template <>
 const KernelTable<float>& kernel_table<float>() {
-  static const KernelTable<float> table = build_table<float, 4, 16>();
+  static const KernelTable<float> table = build_table<float>();
   return table;
 }
 

@@ -64,6 +64,7 @@ class DtwAnalysis final : public Analysis {
     opt_.squared = squared_;
     opt_.backend = ctx.backend;
     opt_.threads = ctx.threads;
+    opt_.workspace = &workspace_;  // CUDA buffers and streams, kept for every batch of the run
     if (ctx.selection.empty()) return;
     if (mode_ == "to_reference") {
       const int64_t id = reference_id_ ? *reference_id_ : ctx.selection.front().id;
@@ -242,6 +243,7 @@ class DtwAnalysis final : public Analysis {
   int k_ = 5;
 
   dtw::Options opt_;
+  dtw::Workspace workspace_;  ///< the CUDA backend's reusable state (nothing on the CPU)
   std::vector<Recording> reference_;
   std::vector<int64_t> ids_;
   Batch<float> library32_;

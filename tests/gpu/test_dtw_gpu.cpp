@@ -1,16 +1,25 @@
-// The CUDA DTW backend against the float64 brute-force reference (design.md §3.1: every CUDA
-// kernel is compared with the CPU on the same fresh random batch). Skips without a device.
+// The CUDA DTW backend against the float64 brute-force reference and against its own CPU emulation
+// (design.md §3.1: every CUDA kernel is compared with the CPU on the same fresh random batch), for
+// every kernel variant: both distance shapes with 1, 2, 3 and any channels, paths with 1..4+
+// channels, groups taking several items, the boundary-memory clamp, multi-tile bands through the
+// unmasked body, chunked streams of pairs, knn, concurrent host threads. Skips without a device.
+// Throughput is measured by `swingpipe bench dtw` (tools/bench/bench_dtw.cpp), not here.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
-#include "../../kernels/cuda/dtw_cuda.hpp"
+#include "common/dtw_emulate.hpp"
+#include "cuda/dtw_cuda.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/kernels/backend.hpp"
 #include "swingpipe/kernels/dtw.hpp"
@@ -20,11 +29,7 @@ namespace swingpipe::dtw {
 namespace {
 using test::to_double;
 
-#define SP_REQUIRE_CUDA()                                                             \
-  do {                                                                                \
-    const DeviceInfo sp_info_ = cuda_device_info();                                   \
-    if (!sp_info_.available()) GTEST_SKIP() << "no CUDA device: " << sp_info_.reason; \
-  } while (0)
+#define SP_REQUIRE_CUDA() SWINGPIPE_REQUIRE_CUDA()
 
 /// A value no DTW result can take: any output element still holding it was never written.
 template <class T>
@@ -293,6 +298,22 @@ TYPED_TEST(DtwGpu, RejectsBadInputsNamingThem) {
   const std::vector<PairIndex> good = {{0, 1}};
   EXPECT_THROW(cuda::pairs<T>(one.view(), one.view(), good, single, with_band(Band::fraction(1.5))),
                InputError);
+  // The one output span rule: a larger span is accepted and its tail left untouched.
+  std::vector<T> roomy(5, kPoison<T>);
+  cuda::pairs<T>(one.view(), one.view(), good, roomy, with_band(Band::full()));
+  EXPECT_NE(roomy[0], kPoison<T>);
+  for (std::size_t k = 1; k < roomy.size(); ++k) EXPECT_EQ(roomy[k], kPoison<T>) << k;
+  std::vector<T> big(7, kPoison<T>);
+  cuda::cross<T>(one.view(), one.view(), big, with_band(Band::full()), true);
+  EXPECT_EQ(big[0], T(0));
+  EXPECT_EQ(big[1], big[2]);
+  for (std::size_t k = 4; k < big.size(); ++k) EXPECT_EQ(big[k], kPoison<T>) << k;
+  std::vector<T> want(4), got(7, kPoison<T>);
+  Options cpu = with_band(Band::full());
+  cpu.backend = Backend::cpu;
+  all_pairs<T>(one.view(), want, cpu);
+  all_pairs<T>(one.view(), got, with_band(Band::full()));
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_TRUE(close(got[k], static_cast<double>(want[k])));
 }
 
 TYPED_TEST(DtwGpu, PublicApiWithCudaBackendMatchesCpu) {
@@ -316,41 +337,264 @@ TYPED_TEST(DtwGpu, PublicApiWithCudaBackendMatchesCpu) {
     EXPECT_TRUE(close(got_row[k], static_cast<double>(want_row[k]))) << "one_vs_many " << k;
 }
 
-// Full-window float throughput on batches that fill the chip (design target: >= 4 TCUPS on
-// H100/H200). Prints the rate; asserts only correctness, on a sample of the pairs.
-TEST(DtwGpuThroughput, AllPairsFullWindowFloat) {
+/// a == b bit for bit, except that any NaN equals any NaN.
+template <class T>
+bool same_bits(T a, T b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  return std::memcmp(&a, &b, sizeof(T)) == 0;
+}
+
+TYPED_TEST(DtwGpu, DeviceEqualsItsCpuEmulationBitForBit) {
+  // The kernel body is one source (kernels/common/dtw_wavefront.hpp) with explicit fma: the CPU
+  // emulation must give the device's bits, for every shape and channel variant.
+  using T = TypeParam;
   SP_REQUIRE_CUDA();
   auto rng = test::fresh_rng();
-  for (const auto& [count, length] : {std::pair<int64_t, int64_t>{256, 1024}, {64, 4097}}) {
-    const Batch<float> batch = random_batch<float>(rng, std::vector<int64_t>(count, length), 1);
-    const std::size_t n = batch.size();
-    std::vector<float> out(n * n, kPoison<float>);
-    const Options opt = with_band(Band::full());
-    cuda::cross<float>(batch.view(), batch.view(), out, opt, true);  // warm-up
-    std::vector<double> seconds;
-    for (int rep = 0; rep < 3; ++rep) {
-      std::fill(out.begin(), out.end(), kPoison<float>);
-      const auto t0 = std::chrono::steady_clock::now();
-      cuda::cross<float>(batch.view(), batch.view(), out, opt, true);
-      seconds.push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  constexpr int64_t long_len = 2 * detail::distance_shape<T>(1).rows() - 5;
+  for (const int channels : {1, 2, 3, 5}) {
+    const Batch<T> a = random_batch<T>(rng, {1, 7, 33, 100, long_len}, channels);
+    const Batch<T> b = random_batch<T>(rng, {2, 31, 64, 300, long_len + 9}, channels);
+    std::vector<PairIndex> pairs;
+    for (int64_t i = 0; i < 5; ++i)
+      for (int64_t j = 0; j < 5; ++j) pairs.push_back({i, j});
+    for (const Band band : {Band::full(), Band::samples(3), Band::fraction(0.3)}) {
+      std::vector<T> got(pairs.size(), kPoison<T>);
+      cuda::pairs<T>(a.view(), b.view(), pairs, got, with_band(band));
+      detail::EmulationStats stats;
+      const std::vector<T> want =
+          detail::emulate_distances<T>(a.view(), b.view(), detail::kSourceList, pairs,
+                                       static_cast<int64_t>(pairs.size()), band, false, 3, &stats);
+      for (std::size_t p = 0; p < pairs.size(); ++p)
+        EXPECT_TRUE(same_bits(got[p], want[p]))
+            << "pair " << p << ", channels " << channels << ": device " << got[p] << ", emulation "
+            << want[p];
     }
-    std::sort(seconds.begin(), seconds.end());
-    const double cells =
-        static_cast<double>(n * (n - 1) / 2) * static_cast<double>(band_cells(length, length, {}));
-    const double tcups = cells / seconds[1] / 1e12;
-    std::cout << "[ rate     ] all-pairs " << n << " x " << length
-              << " float32 full window: " << seconds[1] * 1e3 << " ms (median of 3, host to "
-              << "host), " << tcups << " TCUPS\n";
-    RecordProperty("tcups_" + std::to_string(length), std::to_string(tcups));
-    const Batch<double> bd = to_double(batch);
-    for (const auto& [i, j] : {std::pair<std::size_t, std::size_t>{0, 1}, {3, n - 1}, {n - 2, 5}}) {
-      EXPECT_TRUE(close(out[i * n + j],
-                        reference_distance(bd.view().series(i), bd.view().series(j), {}, false)));
-      EXPECT_EQ(out[i * n + j], out[j * n + i]);
-    }
-    for (const float v : out) ASSERT_NE(v, kPoison<float>);
   }
+}
+
+TYPED_TEST(DtwGpu, AnyChannelPathsAndTwoChannelLargeShape) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  constexpr int rows = detail::paths_shape<T>().rows();
+  for (const int channels : {2, 4, 6}) {  // 4 and 6: the any-channel paths kernel
+    const Batch<T> a = random_batch<T>(rng, {rows + 40, 33, 5}, channels, true);
+    const Batch<T> b = random_batch<T>(rng, {rows + 3, 70, 1}, channels, true);
+    const std::vector<PairIndex> pairs = {{0, 0}, {0, 1}, {1, 0}, {2, 2}, {1, 1}};
+    const Batch<double> ad = to_double(a), bd = to_double(b);
+    for (const Band band : {Band::full(), Band::samples(2)}) {
+      const std::vector<Path> got =
+          cuda::paths<T>(a.view(), b.view(), pairs, with_band(band, true));
+      for (std::size_t p = 0; p < pairs.size(); ++p) {
+        const Path ref =
+            reference_path(ad.view().series(pairs[p].a), bd.view().series(pairs[p].b), band, true);
+        EXPECT_EQ(got[p].distance, ref.distance) << "pair " << p << ", channels " << channels;
+        EXPECT_EQ(got[p].steps, ref.steps) << "pair " << p << ", channels " << channels;
+      }
+      if (channels == 2) {
+        expect_pairs_match(a, b, pairs, with_band(band));  // the large shape, 2 channels
+      }
+    }
+  }
+}
+
+TYPED_TEST(DtwGpu, MultiTileNarrowBandThroughTheUnmaskedBody) {
+  // A band narrower than the series over several tiles of the large shape, through its unmasked
+  // body (the CPU emulation counts the steps and the shape: tests/unit/dtw/
+  // test_dtw_cuda_logic.cpp, MultiTileNarrowBandRunsTheUnmaskedBody*).
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  for (const int channels : {1, 2, 3}) {
+    const Batch<T> a = random_batch<T>(rng, {1024, 1536}, channels);
+    const Batch<T> b = random_batch<T>(rng, {1030, 1541}, channels);
+    expect_pairs_match(a, b, {{0, 0}, {1, 1}, {1, 0}},
+                       with_band(Band::samples(sizeof(T) == 4 ? 500 : 420)));
+  }
+}
+
+TYPED_TEST(DtwGpu, SmallChunksBoundaryClampAndAReusedWorkspace) {
+  // chunk_pairs = 7: every mode runs in many chunks (both result slots, the pipelined copy-out);
+  // boundary_bytes = 1: one block's worth of groups, each taking many items (the clamp's floor).
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  Workspace ws(Workspace::Limits{.chunk_pairs = 7, .boundary_bytes = 1, .direction_bytes = 4096});
+  const Batch<T> batch = random_batch<T>(rng, {40, 1, 0, 600, 129, 77, 2, 1100, 33, 5, 260}, 2);
+  const Batch<double> bd = to_double(batch);
+  const std::size_t n = batch.size();
+  for (const Band band : {Band::full(), Band::fraction(0.2)}) {
+    Options opt = with_band(band);
+    opt.workspace = &ws;
+    std::vector<T> out(n * n, kPoison<T>);
+    cuda::cross<T>(batch.view(), batch.view(), out, opt, true);
+    std::vector<T> crossed(n * n, kPoison<T>);
+    cuda::cross<T>(batch.view(), batch.view(), crossed, opt, false);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        const double ref =
+            i == j ? 0.0
+                   : reference_distance(bd.view().series(i), bd.view().series(j), band, false);
+        EXPECT_TRUE(close(out[i * n + j], ref)) << "all-pairs (" << i << ", " << j << ")";
+        EXPECT_TRUE(close(crossed[i * n + j], ref)) << "cross (" << i << ", " << j << ")";
+      }
+    std::vector<PairIndex> pairs;
+    for (int64_t p = 0; p < 40; ++p)
+      pairs.push_back({p % static_cast<int64_t>(n), (p * 7) % static_cast<int64_t>(n)});
+    expect_pairs_match(batch, batch, pairs, opt);
+  }
+  EXPECT_GT(ws.timings().chunks, 20);
+  EXPECT_GT(ws.timings().kernel_seconds, 0.0);
+  EXPECT_GT(ws.device_bytes(), 0u);
+  // The same workspace serves the other precision and paths (direction chunks of 4 KiB).
+  const Batch<double> ints = random_batch<double>(rng, {300, 257, 31}, 1, true);
+  Options opt = with_band(Band::full(), true);
+  opt.workspace = &ws;
+  const std::vector<PairIndex> two = {{0, 1}, {2, 0}, {1, 1}};
+  const std::vector<Path> got = cuda::paths<double>(ints.view(), ints.view(), two, opt);
+  for (std::size_t p = 0; p < two.size(); ++p) {
+    const Path ref = reference_path(ints.view().series(two[p].a), ints.view().series(two[p].b),
+                                    Band::full(), true);
+    EXPECT_EQ(got[p].distance, ref.distance);
+    EXPECT_EQ(got[p].steps, ref.steps);
+  }
+}
+
+TYPED_TEST(DtwGpu, AllPairsOfManySeriesCrossesTheDefaultChunk) {
+  // 3000 series: 4 498 500 pairs, more than the default chunk (2^22); 16-frame series keep it
+  // quick. Checks a sample against the reference and every element for the poison.
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  std::uniform_int_distribution<int64_t> len(1, 16);
+  std::vector<int64_t> lengths(3000);
+  for (auto& l : lengths) l = len(rng);
+  const Batch<T> batch = random_batch<T>(rng, lengths, 1);
+  const Batch<double> bd = to_double(batch);
+  const std::size_t n = batch.size();
+  std::vector<T> out(n * n, kPoison<T>);
+  Workspace ws;
+  Options opt = with_band(Band::full());
+  opt.workspace = &ws;
+  all_pairs<T>(batch.view(), out, opt);
+  EXPECT_EQ(ws.timings().chunks, 2);
+  std::uniform_int_distribution<std::size_t> pick(0, n - 1);
+  for (int s = 0; s < 2000; ++s) {
+    const std::size_t i = pick(rng), j = pick(rng);
+    const double ref =
+        i == j ? 0.0 : reference_distance(bd.view().series(i), bd.view().series(j), {}, false);
+    ASSERT_TRUE(close(out[i * n + j], ref)) << "(" << i << ", " << j << ")";
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) ASSERT_NE(out[k], kPoison<T>) << k;
+}
+
+TYPED_TEST(DtwGpu, NonFiniteInputsGiveNaN) {
+  // x = y = [inf, 0]: inf - inf is NaN, which fmin would drop; the contract says NaN.
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  const T inf = std::numeric_limits<T>::infinity();
+  Batch<T> batch(1);
+  batch.push_back(std::vector<T>{inf, 0}, 2);
+  batch.push_back(std::vector<T>{-inf, 1, 2}, 3);
+  batch.push_back(std::vector<T>{0, 1}, 2);
+  const std::vector<PairIndex> pairs = {{0, 0}, {0, 2}, {1, 2}, {2, 2}};
+  std::vector<T> out(pairs.size(), kPoison<T>);
+  cuda::pairs<T>(batch.view(), batch.view(), pairs, out, with_band(Band::full()));
+  EXPECT_TRUE(std::isnan(out[0]));
+  EXPECT_TRUE(std::isnan(out[1]));
+  EXPECT_TRUE(std::isnan(out[2]));
+  EXPECT_EQ(out[3], T(0));
+  const std::vector<Path> paths = cuda::paths<T>(batch.view(), batch.view(), pairs, {});
+  EXPECT_TRUE(std::isnan(paths[0].distance));
+  EXPECT_TRUE(paths[0].steps.empty());
+}
+
+TYPED_TEST(DtwGpu, KnnWithCudaBackendEqualsCpu) {
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  std::uniform_int_distribution<int64_t> len(20, 90);
+  std::vector<int64_t> lq(12), ll(50);
+  for (auto& l : lq) l = len(rng);
+  for (auto& l : ll) l = len(rng);
+  const Batch<T> queries = random_batch<T>(rng, lq, 2);
+  const Batch<T> library = random_batch<T>(rng, ll, 2);
+  Options cpu = with_band(Band::fraction(0.1));
+  cpu.backend = Backend::cpu;
+  const Options gpu = with_band(Band::fraction(0.1));
+  KnnStats st;
+  const auto want = knn<T>(queries.view(), library.view(), 4, cpu);
+  const auto got = knn<T>(queries.view(), library.view(), 4, gpu, &st);
+  EXPECT_EQ(st.full_dtw, 12 * 50);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t q = 0; q < got.size(); ++q) {
+    ASSERT_EQ(got[q].size(), 4u);
+    for (std::size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(got[q][k].index, want[q][k].index) << "query " << q << " rank " << k;
+      EXPECT_TRUE(close(static_cast<T>(got[q][k].distance), want[q][k].distance));
+    }
+  }
+}
+
+TYPED_TEST(DtwGpu, ConcurrentHostThreads) {
+  // Four threads with their own workspaces, four more sharing one (their calls serialize).
+  using T = TypeParam;
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  const Batch<T> batch = random_batch<T>(rng, {50, 300, 7, 128, 1000, 64, 33, 512}, 1);
+  const std::size_t n = batch.size();
+  std::vector<T> want(n * n);
+  Options cpu = with_band(Band::fraction(0.5));
+  cpu.backend = Backend::cpu;
+  all_pairs<T>(batch.view(), want, cpu);
+  Workspace shared;
+  std::vector<std::vector<T>> outs(8, std::vector<T>(n * n, kPoison<T>));
+  std::vector<Workspace> own(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      Options opt = with_band(Band::fraction(0.5));
+      opt.workspace = t < 4 ? &own[static_cast<std::size_t>(t)] : &shared;
+      for (int rep = 0; rep < 3; ++rep)
+        all_pairs<T>(batch.view(), outs[static_cast<std::size_t>(t)], opt);
+    });
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 8; ++t)
+    for (std::size_t k = 0; k < n * n; ++k)
+      EXPECT_TRUE(close(outs[static_cast<std::size_t>(t)][k], static_cast<double>(want[k])))
+          << "thread " << t << " element " << k;
+}
+
+TEST(DtwGpuCli, KnnWithBackendCudaEqualsCpu) {
+  SP_REQUIRE_CUDA();
+  auto rng = test::fresh_rng();
+  test::TempDir dir;
+  // UCR-format files (label, then the values, tab-separated), 60 frames per series.
+  auto write = [&](const std::string& name, int count) {
+    std::ofstream f(dir / name);
+    for (int s = 0; s < count; ++s) {
+      f << 1 + s % 2;
+      for (const double x : test::random_values(rng, 60)) f << '\t' << x;
+      f << '\n';
+    }
+    return (dir / name).string();
+  };
+  const std::string q = write("q.tsv", 7), r = write("r.tsv", 40);
+  const std::string args = "-q --json dtw --query " + q + " --refs " + r + " --knn 3 --band 6";
+  std::string cpu_out, gpu_out;
+  ASSERT_EQ(test::run_cli(args + " --backend cpu", &cpu_out), 0) << cpu_out;
+  ASSERT_EQ(test::run_cli(args + " --backend cuda", &gpu_out), 0) << gpu_out;
+  const auto cpu = nlohmann::json::parse(cpu_out), gpu = nlohmann::json::parse(gpu_out);
+  EXPECT_EQ(gpu["backend"], "cuda");
+  ASSERT_EQ(gpu["results"].size(), 7u);
+  for (std::size_t i = 0; i < 7; ++i)
+    for (std::size_t k = 0; k < 3; ++k) {
+      const auto& g = gpu["results"][i]["neighbors"][k];
+      const auto& c = cpu["results"][i]["neighbors"][k];
+      EXPECT_EQ(g["index"], c["index"]) << "query " << i << " rank " << k;
+      EXPECT_NEAR(g["distance"].get<double>(), c["distance"].get<double>(),
+                  1e-12 * std::max(1.0, c["distance"].get<double>()));
+    }
 }
 
 }  // namespace

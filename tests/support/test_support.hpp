@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "swingpipe/kernels/backend.hpp"
 #include "swingpipe/kernels/batch.hpp"
 
 namespace swingpipe::test {
@@ -72,6 +73,19 @@ inline std::filesystem::path shared_data_dir() {
   if (dir.empty())                                                                    \
   GTEST_SKIP() << "../shared/data is absent (it is not part of a user's clone); set " \
                   "SWINGPIPE_SHARED_DATA to run this validation"
+
+/// GPU tests (tests/gpu, label gpu) begin with this: they skip without a CUDA device, except under
+/// SWINGPIPE_REQUIRE_GPU=1 (tools/device-check.sh), where a missing device is a failure.
+#define SWINGPIPE_REQUIRE_CUDA()                                                   \
+  do {                                                                             \
+    const ::swingpipe::DeviceInfo sp_info_ = ::swingpipe::cuda_device_info();      \
+    if (!sp_info_.available()) {                                                   \
+      if (const char* sp_req_ = std::getenv("SWINGPIPE_REQUIRE_GPU");              \
+          sp_req_ && std::string(sp_req_) == "1")                                  \
+        FAIL() << "no CUDA device (SWINGPIPE_REQUIRE_GPU=1): " << sp_info_.reason; \
+      GTEST_SKIP() << "no CUDA device: " << sp_info_.reason;                       \
+    }                                                                              \
+  } while (0)
 
 /// The test venv's Python (tools/test-venv.sh: numpy, h5py, ... as oracles); empty when absent.
 inline std::filesystem::path test_python() {

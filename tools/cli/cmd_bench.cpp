@@ -42,6 +42,7 @@ void add_bench(CLI::App& app, Globals&) {
     benchmark::Shutdown();
     if (ran == 0 && !analysis->empty())
       throw InputError("bench: no benchmark matches '" + *analysis + "'");
+    if (ran == 0 && has_filter) throw InputError("bench: no benchmark matches the filter");
   });
 }
 

@@ -267,6 +267,7 @@ void run_dtw(const DtwCommandFlags& f, const Globals& g) {
     }
     print_json({{"mode", "knn"},
                 {"k", f.knn},
+                {"backend", to_string(opt.backend)},
                 {"results", res},
                 {"seconds", secs},
                 {"stats", knn_stats_json(st)}});

@@ -1,7 +1,9 @@
 #pragma once
 // The DTW flags `swingpipe dtw` and `swingpipe classify` share: --band / --band-fraction,
-// --backend, --threads.
+// --backend (default auto, like run configs: CUDA when a device is visible, else the CPU with a
+// log line saying why), --threads.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <string>
 
@@ -14,7 +16,7 @@ namespace swingpipe::cli {
 struct DtwFlags {
   int64_t band = 0;
   double band_fraction = 0;
-  std::string backend = "cpu";
+  std::string backend = "auto";
   int threads = 0;
   CLI::Option* band_opt = nullptr;
   CLI::Option* fraction_opt = nullptr;
@@ -22,7 +24,9 @@ struct DtwFlags {
   void add_to(CLI::App* cmd, const std::string& fraction_help) {
     band_opt = cmd->add_option("--band", band, "Sakoe-Chiba radius in samples (default: full)");
     fraction_opt = cmd->add_option("--band-fraction", band_fraction, fraction_help);
-    cmd->add_option("--backend", backend, "cpu, cuda or auto")->default_val("cpu");
+    cmd->add_option("--backend", backend,
+                    "cpu, cuda or auto (CUDA when a device is visible, else the CPU)")
+        ->default_val("auto");
     cmd->add_option("--threads", threads, "CPU threads (0 = all)");
   }
 
@@ -50,9 +54,21 @@ struct DtwFlags {
             fmt::format("{}: --band-fraction must be in [0, 1], got {}", command, band_fraction));
       opt.band = dtw::Band::fraction(band_fraction);
     }
-    opt.backend = resolve_backend(parse_backend(backend));
+    const Backend requested = parse_backend(backend);
+    opt.backend = resolve_backend(requested);
+    if (requested == Backend::automatic) log_auto_choice(command, opt.backend);
     opt.threads = threads;
     return opt;
+  }
+
+  /// The log line of `auto`: the device it found, or why it runs on the CPU.
+  static void log_auto_choice(const std::string& command, Backend chosen) {
+    const DeviceInfo dev = cuda_device_info();
+    if (chosen == Backend::cuda)
+      spdlog::info("{}: backend auto: CUDA device '{}'", command, dev.name);
+    else
+      spdlog::info("{}: backend auto: no usable CUDA device ({}); running on the CPU", command,
+                   dev.reason);
   }
 };
 

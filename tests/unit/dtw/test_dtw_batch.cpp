@@ -252,6 +252,59 @@ TEST(DtwEdges, NaNGivesNaN) {
   EXPECT_TRUE(p.steps.empty());
 }
 
+TEST(DtwEdges, InfinityIsMissingDataLikeNaN) {
+  // dtw.hpp: a series holding +inf or -inf anywhere gives NaN, wherever the value sits. Without
+  // the rule, x = y = [inf, 0] would give inf - inf = NaN in one cell, which a min() may keep or
+  // drop depending on the backend and on the cell's position.
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> a{inf, 0}, b{-inf, 1, 2}, c{0, 1, 2, 3}, d{0, 1, 2, inf};
+  for (Simd level : test::supported_levels())
+    for (const Band& band : {Band::full(), Band::samples(0)}) {
+      const Options opt{.band = band, .simd = level};
+      EXPECT_TRUE(std::isnan(distance<double>({a.data(), 2, 1}, {a.data(), 2, 1}, opt)));
+      EXPECT_TRUE(std::isnan(distance<double>({b.data(), 3, 1}, {c.data(), 4, 1}, opt)));
+      EXPECT_TRUE(std::isnan(distance<double>({c.data(), 4, 1}, {d.data(), 4, 1}, opt)));
+      const std::vector<float> af{std::numeric_limits<float>::infinity(), 0.0f};
+      EXPECT_TRUE(std::isnan(distance<float>({af.data(), 2, 1}, {af.data(), 2, 1}, opt)));
+    }
+  EXPECT_TRUE(std::isnan(reference_distance({a.data(), 2, 1}, {a.data(), 2, 1}, Band::full(), 0)));
+  EXPECT_TRUE(std::isnan(reference_distance({c.data(), 4, 1}, {d.data(), 4, 1}, Band::full(), 1)));
+  const Path p = path<double>({c.data(), 4, 1}, {d.data(), 4, 1});
+  EXPECT_TRUE(std::isnan(p.distance));
+  EXPECT_TRUE(p.steps.empty());
+  // An empty series still gives +inf (it wins over the non-finite check, as documented).
+  EXPECT_EQ(distance<double>({a.data(), 2, 1}, {nullptr, 0, 1}), inf);
+}
+
+TEST(DtwEdges, OneOutputSpanRuleLeavesTheTailUntouched) {
+  auto rng = swingpipe::test::fresh_rng();
+  const Batch<double> a = test::random_batch<double>(rng, {5, 9, 3}, 1);
+  const Batch<double> b = test::random_batch<double>(rng, {4, 7}, 1);
+  const double sentinel = -777;
+  const std::vector<PairIndex> list{{0, 1}, {2, 0}};
+  std::vector<double> out(list.size() + 3, sentinel);
+  pairs<double>(a.view(), b.view(), list, out);
+  EXPECT_NE(out[1], sentinel);
+  for (std::size_t k = 2; k < out.size(); ++k) EXPECT_EQ(out[k], sentinel) << k;
+  out.assign(a.size() * b.size() + 2, sentinel);
+  cross<double>(a.view(), b.view(), out);
+  EXPECT_NE(out[5], sentinel);
+  EXPECT_EQ(out[6], sentinel);
+  EXPECT_EQ(out[7], sentinel);
+  out.assign(a.size() * a.size() + 1, sentinel);
+  all_pairs<double>(a.view(), out);
+  EXPECT_EQ(out[8], 0.0);
+  EXPECT_EQ(out[9], sentinel);
+  out.assign(b.size() + 1, sentinel);
+  one_vs_many<double>(a.view().series(1), b.view(), out);
+  EXPECT_NE(out[1], sentinel);
+  EXPECT_EQ(out[2], sentinel);
+}
+
+TEST(DtwBackend, CudaLengthLimitIsTheKernelsIndexRange) {
+  EXPECT_EQ(cuda_max_length(), (int64_t{1} << 29) - 1);
+}
+
 TEST(DtwEdges, HugeValues) {
   // float64: 1e30 squared is 1e60, exact enough; the distance is finite.
   const std::vector<double> x{1e30, -1e30, 1e30}, y{-1e30, 1e30};

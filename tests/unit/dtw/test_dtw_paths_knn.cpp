@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -231,6 +232,28 @@ TEST(DtwKnn, EmptyAndNaNSeries) {
   EXPECT_EQ(got[0][1].index, 1);  // +inf
   EXPECT_EQ(got[0][2].index, 0);  // NaN sorts last
   EXPECT_TRUE(std::isnan(got[0][2].distance));
+}
+
+TEST(DtwKnn, InfiniteValuesAreMissingDataAndSortLast) {
+  Batch<double> lib(1), q(1);
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> a{1, 2, 3}, far{50, 60, 70}, pinf{1, 2, inf}, minf{-inf, 2, 3};
+  lib.push_back(pinf, 3);
+  lib.push_back(far, 3);
+  lib.push_back(minf, 3);
+  lib.push_back(a, 3);
+  q.push_back(a, 3);
+  for (const Band& band : {Band::full(), Band::samples(0)}) {
+    const auto got = knn<double>(q.view(), lib.view(), 4, Options{.band = band});
+    ASSERT_EQ(got[0].size(), 4u);
+    EXPECT_EQ(got[0][0].index, 3);
+    EXPECT_EQ(got[0][1].index, 1);
+    EXPECT_TRUE(std::isfinite(got[0][1].distance));
+    EXPECT_EQ(got[0][2].index, 0);  // NaN, ties by index
+    EXPECT_EQ(got[0][3].index, 2);
+    EXPECT_TRUE(std::isnan(got[0][2].distance));
+    EXPECT_TRUE(std::isnan(got[0][3].distance));
+  }
 }
 
 }  // namespace

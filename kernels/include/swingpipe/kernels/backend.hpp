@@ -12,8 +12,9 @@ enum class Backend { cpu, cuda, automatic };
 Backend parse_backend(std::string_view text);
 std::string_view to_string(Backend backend);
 
-/// What the CUDA runtime says about devices. Never throws: any error from the runtime (on the
-/// build machines: "CUDA driver version is insufficient") means "no device".
+/// What the CUDA runtime says about devices, asked once per process (the answer is kept). Never
+/// throws: any error from the runtime (on the build machines: "CUDA driver version is
+/// insufficient") means "no device".
 struct DeviceInfo {
   bool built_with_cuda = false;
   int device_count = 0;
