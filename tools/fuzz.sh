@@ -100,7 +100,7 @@ for t in "${targets[@]}"; do
   [[ -n $runs ]] && limit=(-runs="$runs")
   dict=()
   [[ -f tests/fuzz/dict/$t.dict ]] && dict=(-dict="tests/fuzz/dict/$t.dict")
-  echo "== fuzz $t: ${runs:+$runs executions}${runs:-$seconds s}"
+  if [[ -n $runs ]]; then echo "== fuzz $t: $runs executions"; else echo "== fuzz $t: $seconds s"; fi
   log=$build_dir/fuzz-$t.log
   start=$(date +%s)
   set +e
