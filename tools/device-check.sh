@@ -217,7 +217,8 @@ for b in json.load(open(sys.argv[1])).get("benchmarks", []):
         v = b.get(key)
         return f"{v:9.2f}" if isinstance(v, (int, float)) else f"{'-':>9}"
     print(f"{b['name']:<56} {b.get('real_time', 0):9.3f} ms  GCUPS {f('GCUPS')}"
-          f"  kernel_GCUPS {f('kernel_GCUPS')}  kernel_ms {f('kernel_ms')}  plan_ms {f('plan_ms')}")
+          f"  kernel_GCUPS {f('kernel_GCUPS')}  kernel_ms {f('kernel_ms')}  plan_ms {f('plan_ms')}"
+          + (f"  frames/s {b['frames_per_second']:.4g}" if "frames_per_second" in b else ""))
 PY
   else
     echo "(no bench.json)"

@@ -7,7 +7,9 @@
 #                        only: nvcc, ctest, compute-sanitizer and ncu keep the machine's own
 #                        libstdc++ and libraries
 #   .carry/lib/          the shared libraries the binaries need (ldd), except libc, the loader,
-#                        libcuda and the driver's own
+#                        libcuda and the driver's own, and cuFFT (libcufft.so.12 is ~290 MB, over
+#                        the carry limit): the wrapper finds it in the machine's CUDA toolkit
+#                        (/usr/local/cuda, or the nvidia-cufft wheel of its Python), after .carry/lib
 #   .carry/manifest      the commit, whether the tree was dirty, the CUDA code built, the
 #                        sha256 of each binary and of the sources they were built from;
 #   .carry/sources.txt   the source files hashed: device-check.sh recomputes the hash in the copy
@@ -53,13 +55,20 @@ for name in swingpipe "${TESTS[@]}"; do
 #!/bin/sh
 # Runs .carry/libexec/$name with the carried libraries (tools/device-prepare.sh).
 here=\$(cd "\$(dirname "\$0")/.." && pwd)
-LD_LIBRARY_PATH="\$here/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "\$here/libexec/$name" "\$@"
+toolkit=
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  if [ -z "\$toolkit" ] && [ -e "\$d/libcufft.so.12" ]; then toolkit=\$d; fi
+done
+if [ -z "\$toolkit" ]; then
+  toolkit=\$(python3 -c 'import nvidia.cufft, os; print(os.path.join(nvidia.cufft.__path__[0], "lib"))' 2>/dev/null || true)
+fi
+LD_LIBRARY_PATH="\$here/lib\${toolkit:+:\$toolkit}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "\$here/libexec/$name" "\$@"
 EOF
   chmod +x ".carry/bin/$name"
 done
 
-# Shared libraries: everything ldd resolves except the C runtime, the loader and the driver.
-skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libpthread\.so|libdl\.so|librt\.so|libcuda\.so|libnvidia)'
+# Shared libraries: everything ldd resolves except the C runtime, the loader, the driver and cuFFT.
+skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libpthread\.so|libdl\.so|librt\.so|libcuda\.so|libnvidia|libcufft)'
 for bin in .carry/libexec/*; do
   ldd "$bin" | awk '/=>/ && $3 ~ /^\// {print $1, $3}'
 done | sort -u | while read -r name path; do

@@ -11,7 +11,9 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libhdf5-dev libfftw3-dev libeigen3-dev libmujoco-dev libcpp-httplib-dev libcrypt-dev
   clang libclang-rt-14-dev libomp-dev
+  wrk  # tools/bench-server.sh (HTTP server throughput)
   python3 python3-venv
+  time  # GNU time: peak memory in tools/bench-peers.sh mocap
 )
 
 missing=()

@@ -239,13 +239,8 @@ Recording make_swing(Rng& rng, const Golfer& g, int index, const SwingOptions& o
   return rec;
 }
 
-}  // namespace
-
-std::vector<Recording> generate_swings(const SwingOptions& opt) {
-  return generate_swings(opt, nullptr);
-}
-
-std::vector<Recording> generate_swings(const SwingOptions& opt, std::vector<SwingTruth>* truth) {
+void generate(const SwingOptions& opt, std::vector<SwingTruth>* truth,
+              const std::function<void(Recording&&)>& sink) {
   if (opt.count < 0)
     throw InputError("demo swings: count must be >= 0, got " + std::to_string(opt.count));
   if (!(opt.sample_rate > 0) || !(opt.sample_rate <= 100000))
@@ -254,15 +249,28 @@ std::vector<Recording> generate_swings(const SwingOptions& opt, std::vector<Swin
   Rng rng(opt.seed);
   std::vector<Golfer> golfers;
   for (const char* name : kGolferNames) golfers.push_back(make_golfer(rng, name));
-  std::vector<Recording> swings;
-  swings.reserve(static_cast<std::size_t>(opt.count));
   if (truth) truth->assign(static_cast<std::size_t>(opt.count), SwingTruth{});
   for (int i = 0; i < opt.count; ++i) {
     const Golfer& g = golfers[rng.index(static_cast<int>(golfers.size()))];
-    swings.push_back(
-        make_swing(rng, g, i, opt, truth ? &(*truth)[static_cast<std::size_t>(i)] : nullptr));
+    sink(make_swing(rng, g, i, opt, truth ? &(*truth)[static_cast<std::size_t>(i)] : nullptr));
   }
+}
+
+}  // namespace
+
+void generate_swings(const SwingOptions& opt, const std::function<void(Recording&&)>& sink) {
+  generate(opt, nullptr, sink);
+}
+
+std::vector<Recording> generate_swings(const SwingOptions& opt, std::vector<SwingTruth>* truth) {
+  std::vector<Recording> swings;
+  swings.reserve(static_cast<std::size_t>(std::max(0, opt.count)));
+  generate(opt, truth, [&](Recording&& r) { swings.push_back(std::move(r)); });
   return swings;
+}
+
+std::vector<Recording> generate_swings(const SwingOptions& opt) {
+  return generate_swings(opt, static_cast<std::vector<SwingTruth>*>(nullptr));
 }
 
 }  // namespace swingpipe::demo

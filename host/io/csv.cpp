@@ -1,4 +1,5 @@
-// CSV: a header of channel names, an optional time column that gives the sample rate.
+// CSV: an optional header of channel names, an optional time column that gives the sample rate.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -143,6 +144,20 @@ void append_name(std::string& out, const std::string& name) {
   out += '"';
 }
 
+/// True when every field reads as a number or a missing value: a data line, not a header.
+bool all_numbers(const std::vector<std::string>& fields) {
+  double v;
+  return std::all_of(fields.begin(), fields.end(),
+                     [&](const std::string& f) { return detail::parse_double(f, v); });
+}
+
+/// Channels "ch0", "ch1", ... for a file without a header.
+Header numbered_header(std::size_t columns) {
+  Header h;
+  for (std::size_t c = 0; c < columns; ++c) h.names.push_back("ch" + std::to_string(c));
+  return h;
+}
+
 }  // namespace
 
 Recording parse_csv(std::string_view text, const std::filesystem::path& path,
@@ -155,13 +170,19 @@ Recording parse_csv(std::string_view text, const std::filesystem::path& path,
   if (detail::is_blank(line))
     throw InputError(path.string() + ": empty file (expected a header of channel names)");
   const std::size_t header_line = lines.line_number();
-  const Header h = parse_header(path, header_line, line, opt);
+  std::vector<std::string> fields;
+  bool header = opt.header == CsvHeader::present;
+  if (opt.header == CsvHeader::automatic)
+    header = !(split_csv(line, fields) && all_numbers(fields));
+  if (!header && !split_csv(line, fields)) fail_line(path, header_line, "unterminated quote");
+  const Header h =
+      header ? parse_header(path, header_line, line, opt) : numbered_header(fields.size());
   check_header(path, header_line, h);
+  if (!header) lines = detail::LineReader(text);  // the first line is data: read it again
   const std::size_t ncol = h.names.size();
 
   std::vector<std::vector<double>> cols(ncol);
   std::vector<std::size_t> row_lines;
-  std::vector<std::string> fields;
   while (lines.next(line)) {
     if (detail::is_blank(line)) continue;
     const std::size_t ln = lines.line_number();
@@ -170,8 +191,8 @@ Recording parse_csv(std::string_view text, const std::filesystem::path& path,
     if (!split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
     if (fields.size() != ncol)
       fail_line(path, ln,
-                "expected " + std::to_string(ncol) + " columns like the header, got " +
-                    std::to_string(fields.size()));
+                "expected " + std::to_string(ncol) + " columns like the " +
+                    (header ? "header" : "first line") + ", got " + std::to_string(fields.size()));
     for (std::size_t c = 0; c < ncol; ++c) {
       double v;
       const std::string problem = detail::parse_value(fields[c], opt.values, v);
@@ -217,6 +238,11 @@ std::string csv_text(const Recording& rec, const std::string& what) {
       throw InputError(what + ": channel " + quote_token(name) +
                        " clashes with the time column (CSV reads a column named time as the "
                        "clock; export to JSON or NPY instead)");
+  // Without a time column, a header whose names all read as numbers would be read back as data.
+  if (!with_time && all_numbers(rec.channels))
+    throw InputError(what +
+                     ": every channel name reads as a number, so CSV would read the header "
+                     "back as data (export to JSON or NPY instead)");
   std::string out;
   if (with_time) out += "time";
   for (std::size_t c = 0; c < rec.channels.size(); ++c) {

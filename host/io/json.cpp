@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -86,6 +87,19 @@ class KeyReader {
     }
   }
 
+  /// An object whose values are all strings (RecordingMeta::attributes).
+  void string_map(const std::string& key, std::map<std::string, std::string>& out) {
+    const Json* v = get(key);
+    if (!v) return;
+    if (!v->is_object()) fail(key, "expected an object of strings, got " + describe(*v));
+    out.clear();
+    for (const auto& [name, value] : v->items()) {
+      if (!value.is_string())
+        fail(key, quote_token(name) + ": expected a string, got " + describe(value));
+      out.emplace(name, value.get<std::string>());
+    }
+  }
+
   /// InputError naming the keys nobody asked for (a misspelt key would otherwise be ignored).
   void finish() const {
     std::string unknown;
@@ -142,6 +156,7 @@ void meta_from_json(KeyReader& r, RecordingMeta& m) {
   r.number("peak_club_speed", m.peak_club_speed);
   r.string("checksum", m.checksum);
   r.string("label", m.label);
+  r.string_map("attributes", m.attributes);
 }
 
 /// One series value: a number, null (NaN, missing) or "inf"/"-inf" when infinities are allowed.
@@ -222,7 +237,44 @@ nlohmann::ordered_json meta_to_json(const RecordingMeta& m) {
                                 {"peak_club_speed", m.peak_club_speed},
                                 {"num_frames", m.num_frames},
                                 {"checksum", m.checksum},
-                                {"label", m.label}};
+                                {"label", m.label},
+                                {"attributes", m.attributes}};
+}
+
+nlohmann::ordered_json recording_to_json(const Recording& rec, bool with_data) {
+  using OJson = nlohmann::ordered_json;
+  OJson j = meta_to_json(rec.meta);
+  j["sample_rate"] = rec.sample_rate;
+  j["channels"] = rec.channels;
+  if (!rec.units.empty()) j["units"] = rec.units;
+  if (!with_data) return j;
+  OJson data = OJson::object();
+  for (int c = 0; c < rec.channel_count(); ++c) {
+    OJson values = OJson::array();
+    values.get_ref<OJson::array_t&>().reserve(static_cast<std::size_t>(rec.frames()));
+    for (int64_t t = 0; t < rec.frames(); ++t) values.push_back(value_to_json(rec.channel(c)[t]));
+    data[rec.channels[c]] = std::move(values);
+  }
+  j["data"] = std::move(data);
+  return j;
+}
+
+nlohmann::ordered_json stats_to_json(const LibraryStats& s) {
+  using OJson = nlohmann::ordered_json;
+  auto counts = [](const auto& v) {
+    OJson j = OJson::object();
+    for (const auto& [k, n] : v) j[k] = n;
+    return j;
+  };
+  auto num = [](double v) { return std::isfinite(v) ? OJson(v) : OJson(); };
+  return OJson{{"count", s.count},
+               {"avg_rating", num(s.avg_rating)},
+               {"min_peak_club_speed", num(s.min_peak_club_speed)},
+               {"max_peak_club_speed", num(s.max_peak_club_speed)},
+               {"avg_peak_club_speed", num(s.avg_peak_club_speed)},
+               {"total_frames", s.total_frames},
+               {"by_club_type", counts(s.by_club_type)},
+               {"by_swing_type", counts(s.by_swing_type)}};
 }
 
 nlohmann::ordered_json value_to_json(double v) {
@@ -236,6 +288,7 @@ std::string json_text(const Recording& rec, const std::string& what) {
   nlohmann::ordered_json j = meta_to_json(rec.meta);
   j["sample_rate"] = rec.sample_rate;
   j["channels"] = rec.channels;
+  if (!rec.units.empty()) j["units"] = rec.units;
   nlohmann::ordered_json data = nlohmann::ordered_json::array();
   for (int c = 0; c < rec.channel_count(); ++c) {
     nlohmann::ordered_json values = nlohmann::ordered_json::array();
@@ -271,7 +324,11 @@ Recording parse_json_recording(std::string_view text, const std::filesystem::pat
   if (!(rate == 0 || (rate >= kMinSampleRate && rate <= kMaxSampleRate)))
     r.fail("sample_rate",
            "must be 0 (unknown) or within [1e-06, 1e+09] Hz, got " + std::to_string(rate));
+  r.strings("units", rec.units);
   series_from_json(r, rec, values);
+  if (!rec.units.empty() && rec.units.size() != rec.channels.size())
+    r.fail("units", "expected one unit per channel (" + std::to_string(rec.channels.size()) +
+                        "), got " + std::to_string(rec.units.size()));
   r.finish();
   check_checksum(r, rec);
   detail::check_read(rec, path);

@@ -207,6 +207,13 @@ void check_read(const Recording& rec, const std::filesystem::path& path) {
     if (!is_valid_utf8(*text))
       throw InputError(where + ": metadata text " + quote_input(*text) + " is not valid UTF-8");
   for (const auto& tag : m.tags) fail_if(text_problem(tag, "tag"));
+  for (const auto& [name, value] : m.attributes) {
+    fail_if(text_problem(name, "attribute name"));
+    if (!is_valid_utf8(value))
+      throw InputError(where + ": attribute " + quote_input(name) + " value " + quote_input(value) +
+                       " is not valid UTF-8");
+  }
+  for (const auto& unit : rec.units) fail_if(text_problem(unit, "unit"));
 }
 
 }  // namespace swingpipe::io::detail

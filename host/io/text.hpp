@@ -81,7 +81,8 @@ inline constexpr std::size_t kMaxChannels = 100000;
 
 /// What every reader checks before it returns a recording: at least one channel and one frame,
 /// at most kMaxChannels channels, validate(), a filename, label and channel names that are valid
-/// UTF-8 without control characters, and other metadata text that is valid UTF-8. InputError
+/// UTF-8 without control characters (attribute names and units too), and other metadata text
+/// (attribute values too) that is valid UTF-8. InputError
 /// naming `path`.
 void check_read(const Recording& rec, const std::filesystem::path& path);
 

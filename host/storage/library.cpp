@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <variant>
 
@@ -27,15 +29,41 @@ namespace {
 
 constexpr const char* kMetaColumns =
     "r.id, r.filename, r.golfer_name, r.date_recorded, r.club_type, r.model_name, r.swing_type, "
-    "r.rating, r.tags, r.notes, r.duration, r.peak_club_speed, r.num_frames, r.checksum, r.label";
-constexpr int kMetaColumnCount = 15;
+    "r.rating, r.tags, r.notes, r.duration, r.peak_club_speed, r.num_frames, r.checksum, r.label, "
+    "r.attributes";
+constexpr int kMetaColumnCount = 16;
 
 /// The columns search() may order by.
 constexpr std::array<const char*, 12> kOrderable = {
     "id",         "filename", "golfer_name", "date_recorded",   "club_type",  "model_name",
     "swing_type", "rating",   "duration",    "peak_club_speed", "num_frames", "label"};
 
-RecordingMeta read_meta(const Stmt& s) {
+std::map<std::string, std::string> parse_attributes(const std::string& json, int64_t id,
+                                                    const std::string& path) {
+  if (json.empty()) return {};
+  try {
+    return nlohmann::json::parse(json).get<std::map<std::string, std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError(path + ": recording " + std::to_string(id) +
+                           ": unreadable attributes: " + e.what());
+  }
+}
+
+std::vector<std::string> parse_units(const std::string& json, const RecordingMeta& m,
+                                     const std::string& path) {
+  try {
+    return nlohmann::json::parse(json).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw CorruptDataError(path + ": recording " + std::to_string(m.id) +
+                           ": unreadable units: " + e.what());
+  }
+}
+
+std::string attributes_json(const std::map<std::string, std::string>& a) {
+  return nlohmann::json(a).dump();
+}
+
+RecordingMeta read_meta(const Stmt& s, const std::string& path) {
   RecordingMeta m;
   m.id = s.int64(0);
   m.filename = s.text(1);
@@ -52,6 +80,7 @@ RecordingMeta read_meta(const Stmt& s) {
   m.num_frames = s.int64(12);
   m.checksum = s.text(13);
   m.label = s.text(14);
+  m.attributes = parse_attributes(s.text(15), m.id, path);
   return m;
 }
 
@@ -85,14 +114,19 @@ void validate_meta(const RecordingMeta& m, const std::string& what) {
 
 // ---- series blob: float64 little-endian, channel-major ---------------------------------------
 
-std::string encode(const std::vector<double>& data) {
-  std::string blob(data.size() * sizeof(double), '\0');
-  if (blob.empty()) return blob;  // memcpy from an empty vector's null data() is undefined
-  std::memcpy(blob.data(), data.data(), blob.size());
-  if constexpr (std::endian::native == std::endian::big) {
-    for (std::size_t i = 0; i < blob.size(); i += 8) std::reverse(&blob[i], &blob[i] + 8);
+/// The series as stored. On a little-endian host that is the vector's own bytes (no copy: a large
+/// import holds its data once, not twice); elsewhere a byte-swapped copy held in `swapped`.
+std::string_view encode(const std::vector<double>& data, std::string& swapped) {
+  const std::size_t bytes = data.size() * sizeof(double);
+  if (bytes == 0) return {};
+  if constexpr (std::endian::native == std::endian::little) {
+    return {reinterpret_cast<const char*>(data.data()), bytes};
+  } else {
+    swapped.assign(bytes, '\0');
+    std::memcpy(swapped.data(), data.data(), bytes);
+    for (std::size_t i = 0; i < bytes; i += 8) std::reverse(&swapped[i], &swapped[i] + 8);
+    return swapped;
   }
-  return blob;
 }
 
 std::vector<double> decode(std::string_view blob) {
@@ -116,11 +150,12 @@ class Inserter {
         meta_(c,
               "INSERT INTO recordings(filename, golfer_name, date_recorded, club_type, model_name, "
               "swing_type, rating, tags, notes, duration, peak_club_speed, num_frames, checksum, "
-              "label) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+              "label, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+              "?14, ?15)",
               "inserting recording metadata"),
         series_(c,
-                "INSERT INTO series(recording_id, sample_rate, channels, data, checksum) "
-                "VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO series(recording_id, sample_rate, channels, data, checksum, units) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 "inserting a recording's series"),
         tags_(c, "INSERT INTO recording_tags(recording_id, tag) VALUES (?1, ?2)",
               "inserting recording tags") {}
@@ -130,13 +165,15 @@ class Inserter {
     validate_meta(rec.meta, what);
     validate(rec, what);
     const auto tags = normalise_tags(rec.meta.tags, what);
-    const std::string blob = encode(rec.data);
+    std::string swapped;
+    const std::string_view blob = encode(rec.data, swapped);
     const std::string checksum = io::sha256_hex(blob.data(), blob.size());
     const auto& m = rec.meta;
     meta_.bind(1, m.filename).bind(2, m.golfer_name).bind(3, m.date_recorded);
     meta_.bind(4, m.club_type).bind(5, m.model_name).bind(6, m.swing_type).bind(7, m.rating);
     meta_.bind(8, join_tags(tags)).bind(9, m.notes).bind(10, m.duration);
     meta_.bind(11, m.peak_club_speed).bind(12, m.num_frames).bind(13, checksum).bind(14, m.label);
+    meta_.bind(15, attributes_json(m.attributes));
     int constraint = 0;
     meta_.run(&constraint);
     meta_.reset();
@@ -145,7 +182,12 @@ class Inserter {
     if (constraint) storage::fail(c_, constraint, "inserting " + what);
     const int64_t id = sqlite3_last_insert_rowid(c_.db);
     series_.bind(1, id).bind(2, rec.sample_rate).bind(3, nlohmann::json(rec.channels).dump());
-    series_.bind_blob(4, blob.data(), blob.size()).bind(5, checksum).run();
+    series_.bind_blob(4, blob.data(), blob.size()).bind(5, checksum);
+    if (rec.units.empty())
+      series_.bind_null(6);
+    else
+      series_.bind(6, nlohmann::json(rec.units).dump());
+    series_.run();
     series_.reset();
     insert_tags(tags_, id, tags);
     return id;
@@ -222,10 +264,42 @@ Query build_search(const SearchQuery& q, const std::string& path) {
 
 // ---- the library -------------------------------------------------------------------------------
 
+/// The last statistics and the data_version they were computed at. PRAGMA data_version changes
+/// when another connection commits, so it is read on a connection of its own that never writes
+/// (every pooled connection and every other process is "another connection" to it).
+struct StatsCache {
+  std::mutex mutex;
+  std::unique_ptr<storage::Pool> pool;  ///< one connection, outside the library's pool
+  std::unique_ptr<storage::Lease> lease;
+  std::unique_ptr<Stmt> version;
+  std::optional<int64_t> computed_at;
+  LibraryStats stats;
+
+  int64_t data_version(const std::filesystem::path& path, const RecordingLibrary::Options& o) {
+    if (!version) {
+      pool = std::make_unique<storage::Pool>(
+          storage::Pool::Settings{path, 1, o.busy_timeout_ms, o.read_only});
+      lease.reset(new storage::Lease(pool->lease()));
+      version = std::make_unique<Stmt>(**lease, "PRAGMA data_version", "reading data_version");
+    }
+    version->step();
+    const int64_t v = version->int64(0);
+    version->reset();
+    return v;
+  }
+  void close() {
+    version.reset();
+    lease.reset();
+    pool.reset();
+    computed_at.reset();
+  }
+};
+
 struct RecordingLibrary::Impl {
   std::filesystem::path path;
   Options options;
   storage::Pool pool;
+  StatsCache stats_cache;
 
   Impl(std::filesystem::path p, Options o)
       : path(std::move(p)),
@@ -271,13 +345,13 @@ Recording RecordingLibrary::get(int64_t id) const {
   auto c = impl_->pool.lease();
   Stmt s(*c,
          std::string("SELECT ") + kMetaColumns +
-             ", s.sample_rate, s.channels, s.data, s.checksum FROM recordings r "
+             ", s.sample_rate, s.channels, s.data, s.checksum, s.units FROM recordings r "
              "LEFT JOIN series s ON s.recording_id = r.id WHERE r.id = ?1",
          "reading recording " + std::to_string(id));
   s.bind(1, id);
   if (!s.step()) throw NotFoundError(impl_->path.string() + ": no recording " + std::to_string(id));
   Recording rec;
-  rec.meta = read_meta(s);
+  rec.meta = read_meta(s, impl_->path.string());
   constexpr int k = kMetaColumnCount;
   if (s.is_null(k + 1)) return rec;  // a Python-suite row: metadata only, no series
   rec.sample_rate = s.real(k);
@@ -297,6 +371,7 @@ Recording RecordingLibrary::get(int64_t id) const {
     throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) +
                            ": unreadable channel names: " + e.what());
   }
+  if (!s.is_null(k + 4)) rec.units = parse_units(s.text(k + 4), rec.meta, impl_->path.string());
   const auto expected = static_cast<std::size_t>(rec.meta.num_frames) * rec.channels.size();
   if (rec.meta.num_frames < 0 || blob.size() != expected * sizeof(double))
     throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) + ": series has " +
@@ -312,7 +387,7 @@ RecordingMeta RecordingLibrary::get_meta(int64_t id) const {
          "reading metadata of recording " + std::to_string(id));
   s.bind(1, id);
   if (!s.step()) throw NotFoundError(impl_->path.string() + ": no recording " + std::to_string(id));
-  return read_meta(s);
+  return read_meta(s, impl_->path.string());
 }
 
 std::optional<int64_t> RecordingLibrary::find_by_filename(const std::string& filename) const {
@@ -333,7 +408,7 @@ std::vector<RecordingMeta> RecordingLibrary::search(const SearchQuery& q) const 
     std::visit([&](const auto& v) { s.bind(slot, v); }, query.params[i]);
   }
   std::vector<RecordingMeta> out;
-  while (s.step()) out.push_back(read_meta(s));
+  while (s.step()) out.push_back(read_meta(s, impl_->path.string()));
   return out;
 }
 
@@ -358,6 +433,18 @@ std::vector<std::pair<std::string, int64_t>> read_counts(const std::string& json
 }  // namespace
 
 LibraryStats RecordingLibrary::stats() const {
+  // Cached while nothing was committed since (one cheap statement per call): a server answering
+  // GET /v1/library/stats at thousands of requests a second runs the aggregate once per change.
+  StatsCache& cache = impl_->stats_cache;
+  std::lock_guard lock(cache.mutex);
+  const int64_t version = cache.data_version(impl_->path, impl_->options);
+  if (cache.computed_at == version) return cache.stats;
+  cache.stats = compute_stats();
+  cache.computed_at = version;
+  return cache.stats;
+}
+
+LibraryStats RecordingLibrary::compute_stats() const {
   // One statement, one round trip: the aggregates over the table plus the two group counts as
   // JSON arrays of [name, count].
   static constexpr const char* kSql = R"sql(
@@ -379,9 +466,13 @@ FROM recordings
   LibraryStats st;
   st.count = s.int64(0);
   st.avg_rating = s.is_null(1) ? std::numeric_limits<double>::quiet_NaN() : s.real(1);
-  st.min_peak_club_speed = s.real(2);  // NULL (no known speed) reads as 0 = unknown
-  st.max_peak_club_speed = s.real(3);
-  st.avg_peak_club_speed = s.real(4);
+  // NULL (no recording with a known speed) is NaN: missing, never 0.
+  const auto real_or_nan = [&](int col) {
+    return s.is_null(col) ? std::numeric_limits<double>::quiet_NaN() : s.real(col);
+  };
+  st.min_peak_club_speed = real_or_nan(2);
+  st.max_peak_club_speed = real_or_nan(3);
+  st.avg_peak_club_speed = real_or_nan(4);
   st.total_frames = s.int64(5);
   try {
     st.by_club_type = read_counts(s.text(6));
@@ -401,12 +492,13 @@ void RecordingLibrary::update_meta(const RecordingMeta& meta) {
   Stmt s(*c,
          "UPDATE recordings SET filename = ?1, golfer_name = ?2, date_recorded = ?3, "
          "club_type = ?4, model_name = ?5, swing_type = ?6, rating = ?7, tags = ?8, notes = ?9, "
-         "duration = ?10, peak_club_speed = ?11, label = ?12 WHERE id = ?13",
+         "duration = ?10, peak_club_speed = ?11, label = ?12, attributes = ?14 WHERE id = ?13",
          "updating " + what);
   s.bind(1, meta.filename).bind(2, meta.golfer_name).bind(3, meta.date_recorded);
   s.bind(4, meta.club_type).bind(5, meta.model_name).bind(6, meta.swing_type);
   s.bind(7, meta.rating).bind(8, join_tags(tags)).bind(9, meta.notes).bind(10, meta.duration);
   s.bind(11, meta.peak_club_speed).bind(12, meta.label).bind(13, meta.id);
+  s.bind(14, attributes_json(meta.attributes));
   int constraint = 0;
   s.run(&constraint);
   if (constraint == SQLITE_CONSTRAINT_UNIQUE)
@@ -513,6 +605,8 @@ std::string RecordingLibrary::integrity_check() const {
 
 void RecordingLibrary::close_all() {
   impl_->pool.close_all();
+  std::lock_guard lock(impl_->stats_cache.mutex);
+  impl_->stats_cache.close();
 }
 
 int RecordingLibrary::open_connections() const {

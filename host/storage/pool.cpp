@@ -69,7 +69,10 @@ Connection* Pool::open_one() {
     // FULL: a commit that returned is on disk, even across power loss (NORMAL in WAL mode is
     // consistent but may drop the last commits on power loss). Writes are batched per
     // transaction, so the extra fsync per commit is cheap next to the blobs.
-    exec(*conn, "PRAGMA synchronous=FULL", "setting synchronous=FULL");
+    if (settings_.synchronous_full)
+      exec(*conn, "PRAGMA synchronous=FULL", "setting synchronous=FULL");
+    else
+      exec(*conn, "PRAGMA synchronous=NORMAL", "setting synchronous=NORMAL");
     exec(*conn, "PRAGMA foreign_keys=ON", "enabling foreign keys");
   } catch (...) {
     close_one(conn.get());

@@ -41,6 +41,9 @@ class Pool {
     int max_connections = 16;
     int busy_timeout_ms = 10000;  ///< SQLite's busy handler and the pool's wait deadline
     bool read_only = false;
+    /// FULL: a returned commit survives power loss. NORMAL (WAL): it survives a killed process,
+    /// and the last commits may be lost on power loss; for state that is cheap to lose.
+    bool synchronous_full = true;
   };
 
   explicit Pool(Settings settings);

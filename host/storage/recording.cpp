@@ -9,6 +9,10 @@
 namespace swingpipe {
 
 void validate(const Recording& rec, const std::string& what) {
+  if (!rec.units.empty() && rec.units.size() != rec.channels.size())
+    throw InputError(what + ": " + std::to_string(rec.units.size()) + " units for " +
+                     std::to_string(rec.channels.size()) +
+                     " channels (expected one per channel, or none)");
   const auto channels = static_cast<int64_t>(rec.channels.size());
   if (rec.meta.num_frames < 0)
     throw InputError(what + ": negative frame count " + std::to_string(rec.meta.num_frames));

@@ -61,6 +61,11 @@ CREATE TRIGGER recordings_delete_children AFTER DELETE ON recordings BEGIN
 END;
 )sql";
 
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE recordings ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE series ADD COLUMN units TEXT;
+)sql";
+
 int user_version(const Connection& c) {
   Stmt s(c, "PRAGMA user_version", "reading the schema version");
   if (!s.step()) fail(c, SQLITE_ERROR, "reading the schema version: no row");
@@ -122,6 +127,7 @@ void migrate(const Connection& c, bool read_only) {
                        " is newer than this build's " + std::to_string(kSchemaVersion));
   if (v == kSchemaVersion) return;  // nothing to do; the destructor ends the transaction
   if (v < 1) migrate_to_1(c);
+  if (v < 2) exec(c, kVersion2, "migrating the schema to version 2");
   exec(c, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(),
        "setting the schema version");
   tx.commit();

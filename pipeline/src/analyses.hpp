@@ -10,5 +10,9 @@ AnalysisInfo dtw_analysis_info();
 AnalysisInfo lag_matrix_analysis_info();
 AnalysisInfo kinematic_sequence_analysis_info();
 AnalysisInfo rqa_analysis_info();
+AnalysisInfo cwt_analysis_info();
+AnalysisInfo xwt_analysis_info();
+AnalysisInfo coherence_analysis_info();
+AnalysisInfo induced_accel_analysis_info();
 
 }  // namespace swingpipe::pipeline

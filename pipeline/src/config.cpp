@@ -81,6 +81,14 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
     if (c.demo.sample_rate <= 0 || c.demo.sample_rate > 100000)
       d.fail("sample_rate", "must be > 0 and <= 100000 Hz");
     c.demo.seed = d.optional<uint64_t>("seed", c.demo.seed);
+    JsonReader sim = d.child("simulate");
+    c.demo.simulate_model = sim.optional<std::string>("model", c.demo.simulate_model);
+    c.demo.simulate_count = sim.optional<int>("count", c.demo.simulate_count);
+    if (c.demo.simulate_count < 0) sim.fail("count", "must be >= 0");
+    if (c.demo.simulate_count > 0 && c.demo.simulate_model.empty())
+      sim.fail("model", "simulated demo swings need a model file");
+    c.demo.simulate_seed = sim.optional<uint64_t>("seed", c.demo.simulate_seed);
+    sim.finish();
     d.finish();
   }
   read_select(r.child("select"), c.select);
@@ -156,7 +164,11 @@ nlohmann::json to_json(const RunConfig& c) {
        {{"seed_if_empty", c.demo.seed_if_empty},
         {"count", c.demo.count},
         {"sample_rate", c.demo.sample_rate},
-        {"seed", c.demo.seed}}},
+        {"seed", c.demo.seed},
+        {"simulate",
+         {{"model", c.demo.simulate_model},
+          {"count", c.demo.simulate_count},
+          {"seed", c.demo.simulate_seed}}}}},
       {"select",
        {{"golfer", opt(q.golfer)},
         {"club_type", opt(q.club_type)},

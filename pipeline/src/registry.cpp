@@ -5,9 +5,11 @@ namespace swingpipe::pipeline {
 
 const std::vector<AnalysisInfo>& analysis_registry() {
   static const std::vector<AnalysisInfo> registry{
-      stats_analysis_info(),      dtw_analysis_info(),
-      lag_matrix_analysis_info(), kinematic_sequence_analysis_info(),
-      rqa_analysis_info(),
+      stats_analysis_info(),         dtw_analysis_info(),
+      lag_matrix_analysis_info(),    kinematic_sequence_analysis_info(),
+      rqa_analysis_info(),           cwt_analysis_info(),
+      xwt_analysis_info(),           coherence_analysis_info(),
+      induced_accel_analysis_info(),
   };
   return registry;
 }

@@ -17,8 +17,10 @@
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/recording_json.hpp"
+#include "swingpipe/host/swing_sim.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
 #include "swingpipe/pipeline/progress.hpp"
+#include "swingpipe/pipeline/results.hpp"
 
 namespace swingpipe::pipeline {
 
@@ -36,7 +38,8 @@ nlohmann::json RunSummary::to_json() const {
           {"failures", f},
           {"seconds", seconds},
           {"export_dir", export_dir.string()},
-          {"analyses", analyses}};
+          {"analyses", analyses},
+          {"stopped", stopped}};
 }
 
 namespace {
@@ -46,13 +49,6 @@ namespace {
 int kill_after_batches() {
   const char* v = std::getenv("SWINGPIPE_TEST_KILL_AFTER_BATCHES");
   return v ? std::atoi(v) : 0;
-}
-
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 std::vector<RecordingMeta> select(const RunConfig& config, RecordingLibrary& lib) {
@@ -189,23 +185,13 @@ struct Pipeline {
     std::map<int64_t, const RecordingMeta*> metas;
     for (const auto& m : ctx.selection) metas[m.id] = &m;
     if (want_csv) {
+      auto meta = [&](int64_t id) -> const RecordingMeta* {
+        auto it = metas.find(id);
+        return it == metas.end() ? nullptr : it->second;
+      };
       for (const auto& a : analyses) {
-        const auto header = a->csv_header();
-        if (header.empty()) continue;
-        std::string csv;
-        for (std::size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + header[i];
-        csv += "\n";
-        for (const ResultRow* r : by_analysis[a->name()]) {
-          auto it = metas.find(r->recording_id);
-          if (it == metas.end()) continue;
-          for (const auto& line :
-               a->csv_rows(*it->second, nlohmann::json::parse(r->payload_json))) {
-            for (std::size_t i = 0; i < line.size(); ++i)
-              csv += (i ? "," : "") + csv_escape(line[i]);
-            csv += "\n";
-          }
-        }
-        exporter.submit(summary.export_dir / (a->name() + ".csv"), csv);
+        const std::string csv = analysis_csv(*a, by_analysis[a->name()], meta);
+        if (!csv.empty()) exporter.submit(summary.export_dir / (a->name() + ".csv"), csv);
       }
     }
     nlohmann::json doc = summary.to_json();
@@ -220,7 +206,7 @@ struct Pipeline {
 
 }  // namespace
 
-RunSummary run(const RunConfig& config) {
+RunSummary run(const RunConfig& config, const RunHooks& hooks) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::filesystem::path lib_path(config.library);
   if (lib_path.has_parent_path()) std::filesystem::create_directories(lib_path.parent_path());
@@ -236,6 +222,16 @@ RunSummary run(const RunConfig& config) {
     lib.add_all(swings);
     seeded.seeded = static_cast<int64_t>(swings.size());
     spdlog::info("library {} was empty: added {} demo swings", config.library, swings.size());
+    if (config.demo.simulate_count > 0) {
+      sim::SimulateOptions so;
+      so.model = config.demo.simulate_model;
+      so.count = config.demo.simulate_count;
+      so.seed = config.demo.simulate_seed;
+      so.threads = config.threads;
+      const auto sum = sim::simulate_to_library(lib, so);
+      seeded.seeded += sum.count;
+      spdlog::info("added {} simulated swings of {} ({:.2f} s)", sum.count, sum.model, sum.seconds);
+    }
   }
 
   Pipeline p(config, lib);
@@ -259,15 +255,9 @@ RunSummary run(const RunConfig& config) {
   p.ctx.selection = select(config, lib);
   p.summary.selected = static_cast<int64_t>(p.ctx.selection.size());
 
+  p.analyses = build_analyses(config);
   std::vector<std::string> names;
-  for (const auto& ac : config.analyses) {
-    JsonReader r(ac.options, ac.path, config.source);
-    auto a = create_analysis(ac.type, r);
-    r.finish();
-    a->set_name(ac.name);
-    names.push_back(ac.name);
-    p.analyses.push_back(std::move(a));
-  }
+  for (const auto& a : p.analyses) names.push_back(a->name());
   p.summary.analyses = names;
   for (auto& a : p.analyses) a->prepare(p.ctx);
 
@@ -293,13 +283,23 @@ RunSummary run(const RunConfig& config) {
   // batch k is committed.
   std::optional<Pipeline::Pending> pending;
   std::size_t pending_size = 0;
+  int64_t committed = 0;
+  if (hooks.progress) hooks.progress(p.summary.already_done, p.summary.selected);
   auto commit_pending = [&] {
     p.commit(*pending);
     progress.advance(static_cast<int64_t>(pending_size));
+    committed += static_cast<int64_t>(pending_size);
     pending.reset();
     if (++batches == kill_after) std::raise(SIGKILL);
+    if (hooks.progress) hooks.progress(p.summary.already_done + committed, p.summary.selected);
   };
   for (std::size_t start = 0; start < todo.size(); start += config.batch_size) {
+    if (hooks.stop_requested && hooks.stop_requested()) {
+      p.summary.stopped = true;
+      spdlog::info("run '{}' stopped on request after {} of {} recordings", config.run_id,
+                   p.summary.already_done + static_cast<int64_t>(start), p.summary.selected);
+      break;
+    }
     const std::size_t end = std::min(todo.size(), start + config.batch_size);
     auto next = p.compute_batch({todo.begin() + static_cast<std::ptrdiff_t>(start),
                                  todo.begin() + static_cast<std::ptrdiff_t>(end)});
@@ -311,15 +311,17 @@ RunSummary run(const RunConfig& config) {
   progress.finish();
 
   // Run-wide results (e.g. the all-pairs matrix) are derived from the stored per-recording rows,
-  // so they are exported, not stored again.
+  // so they are exported, not stored again. A stopped run has not got them all yet.
   nlohmann::json run_wide = nlohmann::json::object();
-  for (auto& a : p.analyses)
-    for (auto& r : a->finish(p.ctx)) {
-      uint64_t ticket = 0;
-      p.sink_arrays(*a, r, ticket);
-      run_wide[a->name()] = r.payload;
-      p.exporter.submit(p.summary.export_dir / (a->name() + ".json"), r.payload.dump() + "\n");
-    }
+  if (!p.summary.stopped) {
+    for (auto& a : p.analyses)
+      for (auto& r : a->finish(p.ctx)) {
+        uint64_t ticket = 0;
+        p.sink_arrays(*a, r, ticket);
+        run_wide[a->name()] = r.payload;
+        p.exporter.submit(p.summary.export_dir / (a->name() + ".json"), r.payload.dump() + "\n");
+      }
+  }
 
   p.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   p.write_summary_exports(run_wide);

@@ -1,12 +1,15 @@
 // `swingpipe demo-data`: deterministic golf-like swings for the demo library.
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "command.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/demo_swing.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
+#include "swingpipe/pipeline/progress.hpp"
 
 namespace swingpipe::cli {
 namespace {
@@ -27,24 +30,48 @@ void add_demo_data(CLI::App& app, Globals& g) {
       ->capture_default_str();
   cmd->add_option("--out", *out_dir, "Write CSV files into this folder instead of the library");
   cmd->callback([&g, opt, out_dir] {
-    const auto swings = demo::generate_swings(*opt);
+    // Streamed: swings are made one at a time and stored in batches of kBatch (one transaction
+    // each), so memory stays at one batch however many swings are asked for.
+    constexpr std::size_t kBatch = 256;
+    pipeline::Progress progress(
+        "demo-data", opt->count,
+        g.quiet ? pipeline::Progress::Mode::never : pipeline::Progress::Mode::automatic);
     std::vector<std::string> written;
     std::vector<int64_t> ids;
-    if (!out_dir->empty()) {
-      std::filesystem::create_directories(*out_dir);
-      for (const auto& s : swings) {
-        auto path =
-            std::filesystem::path(*out_dir) / std::filesystem::path(s.meta.filename).filename();
-        path.replace_extension(".csv");
-        io::write_csv(path, s);
-        written.push_back(path.string());
-      }
+    std::optional<RecordingLibrary> lib;
+    if (out_dir->empty()) {
+      lib.emplace(g.library);
     } else {
-      RecordingLibrary lib(g.library);
-      ids = lib.add_all(swings);
+      std::filesystem::create_directories(*out_dir);
     }
+    std::vector<Recording> batch;
+    auto store = [&] {
+      const auto added = lib->add_all(batch);
+      ids.insert(ids.end(), added.begin(), added.end());
+      progress.advance(static_cast<int64_t>(batch.size()));
+      batch.clear();
+    };
+    demo::generate_swings(*opt, [&](Recording&& s) {
+      if (lib) {
+        batch.push_back(std::move(s));
+        if (batch.size() == kBatch) store();
+        return;
+      }
+      auto path =
+          std::filesystem::path(*out_dir) / std::filesystem::path(s.meta.filename).filename();
+      path.replace_extension(".csv");
+      io::write_csv(path, s);
+      written.push_back(path.string());
+      progress.advance();
+    });
+    if (lib && !batch.empty()) store();
+    progress.finish();
+    const std::size_t count = lib ? ids.size() : written.size();
     if (g.json) {
-      print_json({{"count", swings.size()}, {"files", written}, {"ids", ids}});
+      print_json({{"count", count},
+                  {"files", written},
+                  {"ids", ids},
+                  {"peak_memory_mib", json_number(peak_memory_mib())}});
     } else if (!out_dir->empty()) {
       spdlog::info("wrote {} swing(s) to {}", written.size(), *out_dir);
     } else {

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "command.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/importer.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/recording_json.hpp"
@@ -59,6 +61,12 @@ struct ImportFlags {
   double sample_rate = 0;
   bool keep_going = false;
   io::ValueOptions values;
+  bool recursive = false;
+  bool header = false, no_header = false;
+  std::string analogs = "separate";
+  std::string markers;
+  std::string time_column = "time";
+  int threads = 0;
 };
 
 void apply(const ImportFlags& f, Recording& rec) {
@@ -68,7 +76,9 @@ void apply(const ImportFlags& f, Recording& rec) {
   if (!f.date.empty()) rec.meta.date_recorded = f.date;
   if (!f.notes.empty()) rec.meta.notes = f.notes;
   if (!f.model.empty()) rec.meta.model_name = f.model;
-  if (!f.tags.empty()) rec.meta.tags = split_tags(f.tags);
+  for (const auto& t : split_tags(f.tags))  // added to the file's own tags (C3D link tags)
+    if (std::find(rec.meta.tags.begin(), rec.meta.tags.end(), t) == rec.meta.tags.end())
+      rec.meta.tags.push_back(t);
   if (f.rating >= 0) rec.meta.rating = f.rating;
   if (f.sample_rate > 0 && rec.sample_rate == 0) rec.sample_rate = f.sample_rate;
   if (rec.sample_rate > 0 && rec.meta.num_frames > 0)
@@ -105,20 +115,44 @@ void add_library(CLI::App& app, Globals& g) {
   auto flags = std::make_shared<ImportFlags>();
   auto* imp = lib->add_subcommand(
       "import",
-      "Import recordings from CSV, NPY, UCR .tsv or sktime .ts files. Each file is imported whole "
-      "or not at all (one transaction per file).");
-  imp->add_option("files", flags->files, "Files to import")->required()->check(CLI::ExistingFile);
+      "Import recordings from files or folders: CSV, NPY, JSON, UCR .tsv, sktime .ts, C3D, "
+      "OpenSim .mot/.sto and .trc. Files are read in parallel and each is stored whole or not at "
+      "all (one transaction per file), in the order given.");
+  imp->add_option("paths", flags->files,
+                  "Files, or folders whose importable files are imported (see --recursive)")
+      ->required()
+      ->check(CLI::ExistingPath);
+  imp->add_flag("-r,--recursive", flags->recursive, "Also import the files in sub-folders");
   imp->add_option("--golfer", flags->golfer, "Golfer name for every imported recording");
   imp->add_option("--club", flags->club, "Club type (driver, 7-iron, ...)");
   imp->add_option("--swing-type", flags->swing_type, "Swing type (full, half, chip, ...)");
   imp->add_option("--date", flags->date, "Date recorded (YYYY-MM-DD)");
   imp->add_option("--rating", flags->rating, "Rating 1-5")->check(CLI::Range(0, 5));
-  imp->add_option("--tags", flags->tags, "Comma-separated tags");
+  imp->add_option("--tags", flags->tags, "Comma-separated tags (added to the file's own)");
   imp->add_option("--notes", flags->notes, "Notes");
   imp->add_option("--model", flags->model, "Model name");
   imp->add_option("--sample-rate", flags->sample_rate,
                   "Sample rate in Hz for files without a time column")
       ->check(CLI::PositiveNumber);
+  imp->add_option("--time-column", flags->time_column,
+                  "CSV, .mot/.sto, .trc: the column whose uniform times give the sample rate; "
+                  "'none' imports it as a channel (rate from --sample-rate or the file's DataRate)")
+      ->capture_default_str();
+  auto* with_header = imp->add_flag("--header", flags->header,
+                                    "CSV: the first line is a header of channel names, always");
+  imp->add_flag("--no-header", flags->no_header,
+                "CSV: no header, every line is data (channels ch0, ch1, ...). Without either, a "
+                "first line of numbers is data")
+      ->excludes(with_header);
+  imp->add_option("--analogs", flags->analogs,
+                  "C3D analog channels: 'separate' (a second recording at the analog rate, "
+                  "linked by the tag c3d:<file>) or 'off'")
+      ->check(CLI::IsMember({"off", "separate"}))
+      ->capture_default_str();
+  imp->add_option("--markers", flags->markers,
+                  "C3D, TRC: keep only these markers (comma-separated labels)");
+  imp->add_option("--threads", flags->threads, "Reading threads (0 = one per core)")
+      ->check(CLI::NonNegativeNumber);
   imp->add_flag("--keep-going", flags->keep_going,
                 "Import the other files when one fails (exit status still non-zero)");
   imp->add_flag("--allow-inf", flags->values.allow_infinite,
@@ -126,33 +160,45 @@ void add_library(CLI::App& app, Globals& g) {
   imp->add_flag("--empty-as-nan", flags->values.empty_is_missing,
                 "Read an empty CSV/.tsv field as a missing value (NaN) instead of an error");
   imp->callback([&g, flags] {
+    std::vector<std::filesystem::path> inputs(flags->files.begin(), flags->files.end());
+    const auto jobs = io::collect_import_jobs(inputs, flags->recursive);
     RecordingLibrary l(g.library);
+    io::BatchImportOptions opt;
+    opt.read.csv_header = flags->header      ? io::CsvHeader::present
+                          : flags->no_header ? io::CsvHeader::absent
+                                             : io::CsvHeader::automatic;
+    opt.read.time_column = flags->time_column == "none" ? "" : flags->time_column;
+    opt.read.sample_rate = flags->sample_rate;
+    opt.read.analogs = flags->analogs == "separate";
+    opt.read.markers = split_tags(flags->markers);
+    opt.read.values = flags->values;
+    opt.threads = flags->threads;
+    opt.keep_going = flags->keep_going;
+    opt.adjust = [flags](Recording& r) { apply(*flags, r); };
     pipeline::Progress progress(
-        "import", static_cast<int64_t>(flags->files.size()),
+        "import", static_cast<int64_t>(jobs.size()),
         g.quiet ? pipeline::Progress::Mode::never : pipeline::Progress::Mode::automatic);
     nlohmann::json report = nlohmann::json::array();
     int failed = 0;
-    for (const auto& file : flags->files) {
-      try {
-        auto recs = io::read_any(file, flags->values);
-        for (auto& r : recs) apply(*flags, r);
-        const auto ids = l.add_all(recs);
-        report.push_back({{"file", file}, {"imported", ids.size()}, {"ids", ids}});
-        if (!g.json)
-          spdlog::info("{}: imported {} recording(s){}", file, ids.size(),
-                       ids.empty() ? "" : fmt::format(" (ids {}..{})", ids.front(), ids.back()));
-      } catch (const Error& e) {
+    opt.on_file = [&](const io::ImportResult& r) {
+      if (r.error) {
         ++failed;
-        report.push_back({{"file", file}, {"imported", 0}, {"error", e.what()}});
-        if (!flags->keep_going) throw;
-        spdlog::error("{}", e.what());
+        report.push_back({{"file", r.path.string()}, {"imported", 0}, {"error", r.message}});
+        if (flags->keep_going) spdlog::error("{}", r.message);
+      } else {
+        report.push_back({{"file", r.path.string()}, {"imported", r.ids.size()}, {"ids", r.ids}});
+        if (!g.json && !g.quiet)
+          spdlog::info(
+              "{}: imported {} recording(s){}", r.path.string(), r.ids.size(),
+              r.ids.empty() ? "" : fmt::format(" (ids {}..{})", r.ids.front(), r.ids.back()));
       }
       progress.advance();
-    }
+    };
+    io::import_files(l, jobs, opt);
     progress.finish();
     if (g.json) print_json(report);
     if (failed)
-      throw InputError(std::to_string(failed) + " of " + std::to_string(flags->files.size()) +
+      throw InputError(std::to_string(failed) + " of " + std::to_string(jobs.size()) +
                        " file(s) failed to import; nothing of them was stored");
   });
 
@@ -175,21 +221,7 @@ void add_library(CLI::App& app, Globals& g) {
     RecordingLibrary l(existing_library(g));
     const Recording rec = l.get(parse_id(*show_id));
     if (g.json) {
-      nlohmann::json j = io::meta_to_json(rec.meta);
-      j["sample_rate"] = rec.sample_rate;
-      j["channels"] = rec.channels;
-      if (*show_data) {
-        nlohmann::json data = nlohmann::json::object();
-        for (int c = 0; c < rec.channel_count(); ++c) {
-          nlohmann::json col = nlohmann::json::array();
-          for (int64_t t = 0; t < rec.frames(); ++t) {
-            col.push_back(nlohmann::json(io::value_to_json(rec.channel(c)[t])));
-          }
-          data[rec.channels[c]] = col;
-        }
-        j["data"] = data;
-      }
-      print_json(j);
+      print_json(io::recording_to_json(rec, *show_data));
       return;
     }
     const auto& m = rec.meta;
@@ -200,8 +232,22 @@ void add_library(CLI::App& app, Globals& g) {
               << "\nsample rate   " << rec.sample_rate << " Hz\nduration      " << num(m.duration)
               << " s\npeak club spd " << num(m.peak_club_speed) << " m/s\nchecksum      "
               << m.checksum << "\nchannels      ";
-    for (int c = 0; c < rec.channel_count(); ++c) std::cout << (c ? ", " : "") << rec.channels[c];
+    const bool one_unit =
+        !rec.units.empty() && std::all_of(rec.units.begin(), rec.units.end(),
+                                          [&](const std::string& u) { return u == rec.units[0]; });
+    for (int c = 0; c < rec.channel_count(); ++c) {
+      std::cout << (c ? ", " : "") << rec.channels[c];
+      if (!one_unit && !rec.units.empty() && !rec.units[c].empty())
+        std::cout << " [" << rec.units[c] << "]";
+    }
     std::cout << "\n";
+    if (one_unit && !rec.units[0].empty()) std::cout << "units         " << rec.units[0] << "\n";
+    bool first_attribute = true;
+    for (const auto& [k, v] : m.attributes) {
+      std::cout << (first_attribute ? "attributes    " : "              ") << k << ": " << v
+                << "\n";
+      first_attribute = false;
+    }
     if (*show_data) {
       std::vector<std::vector<std::string>> rows;
       for (int64_t t = 0; t < std::min<int64_t>(rec.frames(), 10); ++t) {
@@ -258,21 +304,8 @@ void add_library(CLI::App& app, Globals& g) {
   lib->add_subcommand("stats", "Library statistics (one query)")->callback([&g] {
     RecordingLibrary l(existing_library(g));
     const LibraryStats s = l.stats();
-    auto counts = [](const auto& v) {
-      nlohmann::json j = nlohmann::json::object();
-      for (const auto& [k, n] : v) j[k] = n;
-      return j;
-    };
-    auto jnum = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
     if (g.json) {
-      print_json({{"count", s.count},
-                  {"avg_rating", jnum(s.avg_rating)},
-                  {"min_peak_club_speed", jnum(s.min_peak_club_speed)},
-                  {"max_peak_club_speed", jnum(s.max_peak_club_speed)},
-                  {"avg_peak_club_speed", jnum(s.avg_peak_club_speed)},
-                  {"total_frames", s.total_frames},
-                  {"by_club_type", counts(s.by_club_type)},
-                  {"by_swing_type", counts(s.by_swing_type)}});
+      print_json(io::stats_to_json(s));
       return;
     }
     std::cout << "recordings        " << s.count << "\ntotal frames      " << s.total_frames

@@ -2,7 +2,10 @@
 // Small helpers for printing tables and JSON from subcommands.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <fstream>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,28 @@ inline void print_table(const std::vector<std::string>& header,
   };
   line(header);
   for (const auto& r : rows) line(r);
+}
+
+/// This process's peak resident memory in MiB (VmHWM of /proc/self/status: the peak of its own
+/// address space, unlike getrusage, which Linux carries over from a large parent); NaN when the
+/// system does not say.
+inline double peak_memory_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      double kib = 0;
+      if (status >> kib) return kib / 1024;
+      break;
+    }
+    status.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+/// A number for JSON: null when it is not finite.
+inline nlohmann::json json_number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
 inline void print_json(const nlohmann::json& j) {

@@ -14,6 +14,7 @@
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
+#include "swingpipe/host/recording_json.hpp"
 #include "swingpipe/host/untrusted.hpp"
 #include "swingpipe/pipeline/config.hpp"
 #include "test_support.hpp"
@@ -261,8 +262,8 @@ TEST(SilentChanges, InfinityIsAnErrorUnlessAskedForAndThenRoundTripsExactly) {
   EXPECT_THAT(error_message([&] { io::read_any(dir / "inf.npy"); }),
               HasSubstr(": byte 136: infinite value inf"));
 
-  io::ValueOptions allow;
-  allow.allow_infinite = true;
+  io::ImportOptions allow;
+  allow.values.allow_infinite = true;
   const Recording rec = io::read_any(dir / "inf.csv", allow)[0];
   EXPECT_EQ(rec.data, (std::vector<double>{1, -kInf, kInf, 2}));
   // Every value kind survives every writer and the library bit for bit.
@@ -485,6 +486,77 @@ TEST(FuzzFindings, RunConfigUnknownKeysArePathsUnlessLongOrOdd) {
       pipeline::parse_run_config(io::parse_json(head + std::string(128, 'r') + R"("})", "c"), "c")
           .run_id.size(),
       128u);
+}
+
+TEST(HardeningMerge, JsonKeepsUnitsAndAttributesAndRecordingToJsonKeepsInfinities) {
+  Recording r;
+  r.meta.filename = "m.json";
+  r.meta.num_frames = 3;
+  r.meta.attributes = {{"format", "C3D"}, {"subjects", "caf\xc3\xa9"}};
+  r.sample_rate = 100;
+  r.channels = {"a", "b"};
+  r.units = {"mm", ""};
+  r.data = {1, kInf, std::numeric_limits<double>::quiet_NaN(), -kInf, 0.5, 2};
+  const std::string text = io::json_text(r, "m.json");
+  EXPECT_THROW(io::parse_json_recording(text, "m.json"), InputError);  // inf not allowed
+  io::ValueOptions allow;
+  allow.allow_infinite = true;
+  const Recording back = io::parse_json_recording(text, "m.json", allow);
+  EXPECT_EQ(back.units, r.units);
+  EXPECT_EQ(back.meta.attributes, r.meta.attributes);
+  for (std::size_t i = 0; i < r.data.size(); ++i)
+    EXPECT_EQ(bits(back.data[i]), bits(r.data[i])) << i;
+
+  const auto j = io::recording_to_json(r, true);
+  EXPECT_EQ(j["data"]["a"].dump(), "[1.0,\"inf\",null]");
+  EXPECT_EQ(j["data"]["b"].dump(), "[\"-inf\",0.5,2.0]");
+  EXPECT_EQ(j["units"].dump(), "[\"mm\",\"\"]");
+  EXPECT_EQ(j["attributes"]["format"], "C3D");
+  EXPECT_FALSE(io::recording_to_json(r, false).contains("data"));
+
+  // Wrong types and counts are refused, naming the key.
+  auto with = [&](const std::string& key, const std::string& value) {
+    std::string t = io::json_text(r, "m.json");
+    const auto at = t.find("\"" + key + "\":");
+    const auto end = t.find(key == "units" ? "]" : "}", at);
+    return t.substr(0, at) + "\"" + key + "\":" + value + t.substr(end + 1);
+  };
+  EXPECT_THAT(
+      error_message([&] { io::parse_json_recording(with("units", "[\"mm\"]"), "u.json", allow); }),
+      HasSubstr("key 'units': expected one unit per channel (2), got 1"));
+  EXPECT_THAT(error_message([&] {
+                io::parse_json_recording(with("attributes", "{\"x\":1}"), "a.json", allow);
+              }),
+              HasSubstr("key 'attributes': 'x': expected a string, got number 1"));
+  // Text that is not UTF-8 never gets in (the JSON parser refuses it before check_read).
+  EXPECT_THROW(io::parse_json_recording(with("attributes", "{\"x\":\"\xff\"}"), "a.json", allow),
+               InputError);
+}
+
+TEST(HardeningMerge, CsvHeaderDetectionKeepsTheHeaderChecksAndExportStaysReadable) {
+  // Automatic detection: a first line of numbers is data; a header is still checked.
+  const Recording d = io::parse_csv("1,2\n3,4\n", "d.csv");
+  EXPECT_EQ(d.channels, (std::vector<std::string>{"ch0", "ch1"}));
+  EXPECT_EQ(d.data, (std::vector<double>{1, 3, 2, 4}));
+  EXPECT_THAT(error_message([] { io::parse_csv("a,\"b\x01\"\n1,2\n", "c.csv"); }),
+              HasSubstr("c.csv:1: column name 'b\\x01' contains a control character"));
+  EXPECT_THAT(error_message([] { io::parse_csv("1,inf\n", "i.csv"); }),
+              HasSubstr("i.csv:1: column 'ch1': infinite value"));
+  io::CsvOptions no_header;
+  no_header.header = io::CsvHeader::absent;
+  EXPECT_THAT(error_message([&] { io::parse_csv("time\n", "t.csv", no_header); }),
+              HasSubstr("t.csv:1: column 'ch0': expected a number"));
+  // A recording whose names all read as numbers cannot be written as CSV (the header would be
+  // read back as data); with a time column it can.
+  io::CsvOptions header;
+  header.header = io::CsvHeader::present;
+  Recording n = io::parse_csv("1,2\n3,4\n", "n.csv", header);
+  EXPECT_THAT(error_message([&] { io::csv_text(n, "n.csv"); }),
+              HasSubstr("every channel name reads as a number"));
+  n.sample_rate = 10;
+  n.meta.num_frames = 1;
+  n.data = {3, 4};
+  EXPECT_EQ(io::parse_csv(io::csv_text(n, "n.csv"), "n.csv").channels, n.channels);
 }
 
 }  // namespace

@@ -196,6 +196,36 @@ TEST_F(Runner, FailuresAreIsolatedWithinABatch) {
   EXPECT_EQ(s.failures[0].first, 6);
 }
 
+TEST_F(Runner, HooksSeeProgressAndStopAtABatchBoundaryThenTheRunResumes) {
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  RunHooks hooks;
+  hooks.progress = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
+  hooks.stop_requested = [&] { return seen.size() >= 3; };  // once two batches are committed
+  const auto stopped = run(config({{{"type", "stats"}}}, 13, 3), hooks);
+  EXPECT_TRUE(stopped.stopped);
+  EXPECT_TRUE(stopped.to_json()["stopped"].get<bool>());
+  // Whole batches only (one may have been in flight when the stop came), never all of them.
+  EXPECT_GE(stopped.processed, 6);
+  EXPECT_LT(stopped.processed, 13);
+  EXPECT_EQ(stopped.processed % 3, 0);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen.front(), std::make_pair(int64_t{0}, int64_t{13}));
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i].first, seen[i - 1].first + 3);
+  EXPECT_EQ(seen.back().first, stopped.processed);
+  EXPECT_EQ(results("stats").size(), static_cast<std::size_t>(stopped.processed));
+  // The same run id again: only the rest is done.
+  seen.clear();
+  RunHooks watch;
+  watch.progress = hooks.progress;
+  const auto resumed = run(config({{{"type", "stats"}}}, 13, 3), watch);
+  EXPECT_FALSE(resumed.stopped);
+  EXPECT_EQ(resumed.already_done, stopped.processed);
+  EXPECT_EQ(resumed.processed, 13 - stopped.processed);
+  EXPECT_EQ(seen.front().first, stopped.processed);
+  EXPECT_EQ(seen.back(), std::make_pair(int64_t{13}, int64_t{13}));
+  EXPECT_EQ(results("stats").size(), 13u);
+}
+
 TEST_F(Runner, UnknownIdsAndCudaWithoutDeviceAreClearErrors) {
   auto c = config({{{"type", "stats"}}});
   c.select.ids = {999};

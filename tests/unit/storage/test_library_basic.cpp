@@ -50,7 +50,7 @@ TEST(Library, RoundTripKeepsEveryFieldAndVerifiesChecksum) {
   EXPECT_EQ(lib.find_by_filename("swing-1.csv"), id);
   EXPECT_EQ(lib.find_by_filename("nope"), std::nullopt);
   EXPECT_EQ(lib.count(), 1);
-  EXPECT_EQ(RecordingLibrary::schema_version(), 1);
+  EXPECT_EQ(RecordingLibrary::schema_version(), 2);
 }
 
 TEST(Library, EdgeSizesAndNaNRoundTripBitExactly) {
@@ -192,8 +192,9 @@ TEST(Library, StatsInOneStatement) {
   LibraryStats empty = lib.stats();
   EXPECT_EQ(empty.count, 0);
   EXPECT_TRUE(std::isnan(empty.avg_rating));
-  EXPECT_EQ(empty.min_peak_club_speed, 0);
-  EXPECT_EQ(empty.max_peak_club_speed, 0);
+  EXPECT_TRUE(std::isnan(empty.min_peak_club_speed));
+  EXPECT_TRUE(std::isnan(empty.max_peak_club_speed));
+  EXPECT_TRUE(std::isnan(empty.avg_peak_club_speed));
   EXPECT_EQ(empty.total_frames, 0);
   EXPECT_TRUE(empty.by_club_type.empty());
   EXPECT_TRUE(empty.by_swing_type.empty());
@@ -289,6 +290,23 @@ TEST(Library, ResultsUpsertAndCompleted) {
   EXPECT_THROW(lib.put_results({{"r1", ids[0], "rqa", "{}"}, {"r1", 999, "rqa", "{}"}}),
                NotFoundError);
   EXPECT_TRUE(lib.completed("r1", {"rqa"}).empty());  // nothing of the failed batch stored
+}
+
+}  // namespace
+}  // namespace swingpipe
+
+namespace swingpipe {
+namespace {
+
+TEST(Library, UnitsMustBeOnePerChannelOrNone) {
+  test::TempDir dir;
+  RecordingLibrary lib(dir / "library.db");
+  Recording r = test::deterministic_recording("u.csv", 5, 3, 4);
+  r.units = {"mm"};
+  EXPECT_THROW(lib.add(r), InputError);
+  EXPECT_EQ(lib.count(), 0);
+  r.units = {"mm", "mm", "deg"};
+  EXPECT_EQ(lib.get(lib.add(r)).units, r.units);
 }
 
 }  // namespace

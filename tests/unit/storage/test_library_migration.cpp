@@ -124,7 +124,7 @@ TEST(LibraryMigration, FreshFileAndNewerVersion) {
   }
   {
     test::RawDb raw(dir / "fresh.db");
-    EXPECT_EQ(raw.scalar("PRAGMA user_version"), 1);
+    EXPECT_EQ(raw.scalar("PRAGMA user_version"), 2);
     raw.exec("PRAGMA user_version = 99");
   }
   try {
@@ -133,6 +133,41 @@ TEST(LibraryMigration, FreshFileAndNewerVersion) {
   } catch (const StorageError& e) {
     EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
   }
+}
+
+TEST(LibraryMigration, Version1GainsAttributesAndUnitsKeepingItsRows) {
+  test::TempDir dir;
+  const auto path = dir / "library.db";
+  const Recording a = test::deterministic_recording("a.csv", 3);
+  {
+    RecordingLibrary lib(path);
+    lib.add(a);
+  }
+  {  // back to version 1: the columns version 2 added are dropped
+    test::RawDb raw(path);
+    raw.exec(
+        "ALTER TABLE recordings DROP COLUMN attributes; ALTER TABLE series DROP COLUMN units; "
+        "PRAGMA user_version = 1");
+  }
+  RecordingLibrary lib(path);
+  const Recording back = lib.get(1);
+  EXPECT_EQ(back.data, a.data);
+  EXPECT_TRUE(back.meta.attributes.empty());
+  EXPECT_TRUE(back.units.empty());
+  Recording b = test::deterministic_recording("b.c3d", 4, 2, 5);
+  b.units = {"mm", ""};
+  b.meta.attributes = {{"format", "C3D"}, {"first_frame", "705"}};
+  const int64_t id = lib.add(b);
+  const Recording got = lib.get(id);
+  EXPECT_EQ(got.units, b.units);
+  EXPECT_EQ(got.meta.attributes, b.meta.attributes);
+  RecordingMeta m = lib.get_meta(id);
+  m.rating = 4;
+  lib.update_meta(m);
+  EXPECT_EQ(lib.get_meta(id).attributes, b.meta.attributes);
+  test::RawDb raw(path);
+  EXPECT_EQ(raw.scalar("PRAGMA user_version"), 2);
+  EXPECT_EQ(lib.integrity_check(), "ok");
 }
 
 TEST(LibraryMigration, ReadOnlyReadsButDoesNotWrite) {

@@ -11,6 +11,7 @@
 // the discretization error.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,10 @@ inline constexpr std::array<std::string_view, 5> kSequence = {
 /// model_name "demo-kinematic-chain". Throws InputError for count < 0 or a sample rate that is
 /// not a finite number > 0.
 std::vector<Recording> generate_swings(const SwingOptions& opt);
+
+/// The same swings, handed to `sink` one at a time as they are made (memory: one swing), so that
+/// a caller can store tens of thousands without holding them all.
+void generate_swings(const SwingOptions& opt, const std::function<void(Recording&&)>& sink);
 
 /// What the generator built into one swing (for tests of the kinematic sequence): per joint, in
 /// kJoints order, the time (s) and angular velocity (rad/s) at the centre of its downswing bump,

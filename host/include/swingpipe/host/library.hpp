@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,10 +33,14 @@ struct SearchQuery {
 struct LibraryStats {
   int64_t count = 0;
   double avg_rating = 0;  ///< over rating > 0; NaN when none
-  double min_peak_club_speed = 0, max_peak_club_speed = 0, avg_peak_club_speed = 0;  ///< over > 0
+  /// Over recordings with a known speed (> 0); NaN when there is none.
+  double min_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
+  double max_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
+  double avg_peak_club_speed = std::numeric_limits<double>::quiet_NaN();
   int64_t total_frames = 0;
   std::vector<std::pair<std::string, int64_t>> by_club_type;   ///< sorted by name
   std::vector<std::pair<std::string, int64_t>> by_swing_type;  ///< sorted by name
+  bool operator==(const LibraryStats&) const = default;  ///< (a NaN average never compares equal)
 };
 
 /// Stored analysis results: one row per (run, recording, analysis), JSON payload.
@@ -77,7 +82,9 @@ class RecordingLibrary {
   std::optional<int64_t> find_by_filename(const std::string& filename) const;
   std::vector<RecordingMeta> search(const SearchQuery& q) const;
   int64_t count() const;
-  LibraryStats stats() const;  ///< one SQL statement
+  /// One SQL statement; the result is kept until another connection or process commits
+  /// (checked with PRAGMA data_version on every call, on a connection of its own).
+  LibraryStats stats() const;
   /// Updates metadata fields (not the series); NotFoundError when absent.
   void update_meta(const RecordingMeta& meta);
   bool remove(int64_t id);
@@ -96,6 +103,7 @@ class RecordingLibrary {
   int open_connections() const;
 
  private:
+  LibraryStats compute_stats() const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

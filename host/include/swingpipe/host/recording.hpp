@@ -1,6 +1,7 @@
 #pragma once
 // A recording: metadata + sample rate + named channels + the series (float64, channel-major).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct RecordingMeta {
   int64_t num_frames = 0;
   std::string checksum;  ///< hex SHA-256 of the series blob (empty for legacy rows without data)
   std::string label;     ///< class label (UCR data sets); empty when none
+  /// Facts the source file states that have no column of their own (format, manufacturer,
+  /// subjects, first frame, the file's own sample rate, ...): name -> value. Stored as JSON.
+  std::map<std::string, std::string> attributes;
 };
 
 struct Recording {
@@ -31,6 +35,8 @@ struct Recording {
   double sample_rate = 0;             ///< Hz; 0 when unknown (UCR data)
   std::vector<std::string> channels;  ///< channel names
   std::vector<double> data;           ///< channel-major: data[c * num_frames + t]
+  /// One per channel ("" = unknown), or empty when none is known; validate() checks the count.
+  std::vector<std::string> units;
 
   int64_t frames() const { return meta.num_frames; }
   int channel_count() const { return static_cast<int>(channels.size()); }

@@ -20,6 +20,10 @@ struct DemoDataConfig {
   int count = 24;
   double sample_rate = 240;
   uint64_t seed = 2026;
+  /// MuJoCo swings added too when seeding (swingpipe simulate): model file, count, seed.
+  std::string simulate_model;
+  int simulate_count = 0;
+  uint64_t simulate_seed = 2026;
 };
 
 struct SelectConfig {

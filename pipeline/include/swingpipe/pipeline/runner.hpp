@@ -4,7 +4,9 @@
 // are all stored for the run id are not redone.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,11 +28,22 @@ struct RunSummary {
   double seconds = 0;
   std::filesystem::path export_dir;
   std::vector<std::string> analyses;
+  bool stopped = false;  ///< stopped early by RunHooks::stop_requested (resumable by run id)
   nlohmann::json to_json() const;
+};
+
+/// For callers that run the pipeline in the background (the HTTP server's tasks). Both are called
+/// at batch boundaries, after a batch's results are committed.
+struct RunHooks {
+  /// Recordings done (including those a previous run of the same id stored) of `total` selected.
+  std::function<void(int64_t done, int64_t total)> progress;
+  /// true: stop before the next batch. What is committed stays; run-wide results (finish()) are
+  /// skipped, and a run with the same id later resumes.
+  std::function<bool()> stop_requested;
 };
 
 /// Runs the config. Library and config errors throw; a recording that fails (corrupt data,
 /// missing channel) is reported in the summary and the run goes on.
-RunSummary run(const RunConfig& config);
+RunSummary run(const RunConfig& config, const RunHooks& hooks = {});
 
 }  // namespace swingpipe::pipeline

@@ -1,0 +1,333 @@
+// Induced accelerations on the CPU (induced_accel.hpp): contributor forces, the per-frame Cholesky
+// solve with many right-hand sides (Eigen, fixed-size for the golfer models' nv), closure, and the
+// tree-based reference of the CUDA path.
+#include <omp.h>
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <string>
+
+#include "common/rigid_tree_math.hpp"
+#include "swingpipe/error.hpp"
+#include "swingpipe/kernels/dtw.hpp"
+#include "swingpipe/kernels/induced_accel.hpp"
+
+namespace swingpipe::iaa::detail {
+namespace avx2 {
+void substitute(int nv, int k, const double* L, double* X, double* T);
+}
+}  // namespace swingpipe::iaa::detail
+
+#define SP_IAA_ISA generic
+#include "cpu/iaa_solve.hpp"
+#undef SP_IAA_ISA
+
+namespace swingpipe::iaa {
+namespace {
+
+void check_span(std::span<const double> s, int64_t frames, int64_t width, const char* name) {
+  if (static_cast<int64_t>(s.size()) != frames * width)
+    throw InputError(std::string("induced accelerations: ") + name + " has " +
+                     std::to_string(s.size()) + " values, " + std::to_string(frames) +
+                     " frames need " + std::to_string(frames * width));
+}
+
+// M is symmetric, so its row-major storage is also its column-major storage. Eigen's in-place
+// LLT leaves L in the lower triangle of that column-major view, i.e. the upper triangle in
+// row-major order; the substitution reads the row-major lower triangle, so L is copied there.
+template <int N>
+bool factor(int nv, double* M) {
+  if constexpr (N > 0) {
+    Eigen::Map<Eigen::Matrix<double, N, N>> A(M);
+    Eigen::LLT<Eigen::Ref<Eigen::Matrix<double, N, N>>> llt(A);  // factorizes in place
+    if (llt.info() != Eigen::Success) return false;
+  } else {
+    Eigen::Map<Eigen::MatrixXd> A(M, nv, nv);
+    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(A);
+    if (llt.info() != Eigen::Success) return false;
+  }
+  for (int i = 0; i < nv; ++i)
+    for (int j = 0; j < i; ++j) M[i * nv + j] = M[j * nv + i];
+  return true;
+}
+
+using Substitute = void (*)(int, int, const double*, double*, double*);
+
+/// The widest substitution this CPU runs. There is no AVX-512 variant: the same code with
+/// 512-bit vectors measured 2.5x slower than AVX2 (GCC 12, nv 27 x 27 right-hand sides: 11.3 vs
+/// 4.6 us per frame on the Xeon of bench/RESULTS.md).
+Substitute best_substitute() {
+  if (dtw::cpu_supports(dtw::Simd::avx2)) return detail::avx2::substitute;
+  return detail::generic::substitute;
+}
+
+/// Contributor forces with gravity `G` (nv values of frame f).
+void forces_with(const FrameBatch& b, int64_t f, bool per_actuator, const double* G,
+                 std::span<double> F) {
+  const int nv = b.nv;
+  const auto row = [&](std::span<const double> s) { return s.data() + f * nv; };
+  const double* bias = row(b.bias);
+  const double* rows[4] = {row(b.passive), row(b.constraint), row(b.applied), row(b.actuator)};
+  for (int i = 0; i < nv; ++i) {
+    F[static_cast<std::size_t>(i)] = -G[i];
+    F[static_cast<std::size_t>(nv + i)] = -(bias[i] - G[i]);
+  }
+  for (int r = 0; r < 4; ++r) std::copy(rows[r], rows[r] + nv, F.begin() + (2 + r) * nv);
+  if (!per_actuator) return;
+  double* act = F.data() + kBaseContributors * nv;
+  std::fill(act, act + int64_t{b.nu} * nv, 0.0);
+  const std::size_t pairs = b.moment_pairs.size();
+  for (std::size_t p = 0; p < pairs; ++p) {
+    const auto [a, dof] = b.moment_pairs[p];
+    act[int64_t{a} * nv + dof] += b.moment_values[static_cast<std::size_t>(f) * pairs + p] *
+                                  b.actuator_force[static_cast<std::size_t>(f * b.nu + a)];
+  }
+}
+
+int threads_for(int requested, int64_t frames) {
+  const int t = requested > 0 ? requested : omp_get_max_threads();
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(t, (frames + 63) / 64)));
+}
+
+}  // namespace
+
+void FrameBatch::validate(bool per_actuator) const {
+  if (frames < 0) throw InputError("induced accelerations: frames must be >= 0");
+  if (nv < 1 || nq < nv || nu < 0)
+    throw InputError("induced accelerations: bad sizes nq " + std::to_string(nq) + ", nv " +
+                     std::to_string(nv) + ", nu " + std::to_string(nu));
+  check_span(qpos, frames, nq, "qpos");
+  check_span(qacc, frames, nv, "qacc");
+  check_span(bias, frames, nv, "bias");
+  check_span(passive, frames, nv, "passive");
+  check_span(constraint, frames, nv, "constraint");
+  check_span(applied, frames, nv, "applied");
+  check_span(actuator, frames, nv, "actuator");
+  if (!qvel.empty()) check_span(qvel, frames, nv, "qvel");
+  if (!gravity.empty()) check_span(gravity, frames, nv, "gravity");
+  if (!per_actuator) return;
+  check_span(actuator_force, frames, nu, "actuator_force");
+  check_span(moment_values, frames, static_cast<int64_t>(moment_pairs.size()), "moment_values");
+  for (const auto& [a, d] : moment_pairs)
+    if (a < 0 || a >= nu || d < 0 || d >= nv)
+      throw InputError("induced accelerations: moment pair (" + std::to_string(a) + ", " +
+                       std::to_string(d) + ") outside " + std::to_string(nu) + " actuators x " +
+                       std::to_string(nv) + " dofs");
+}
+
+double Result::max_closure() const {
+  double m = 0;
+  for (double c : closure) m = std::isnan(c) ? c : std::max(m, c);
+  return m;
+}
+
+void frame_forces(const FrameBatch& b, int64_t f, bool per_actuator, std::span<double> F) {
+  forces_with(b, f, per_actuator, b.gravity.data() + f * b.nv, F);
+}
+
+namespace {
+
+bool factor_any(int nv, double* M) {
+  switch (nv) {
+    case 16:
+      return factor<16>(nv, M);
+    case 27:
+      return factor<27>(nv, M);
+    case 40:
+      return factor<40>(nv, M);
+    default:
+      return factor<0>(nv, M);
+  }
+}
+
+bool solve_with(Substitute substitute, int nv, int k, double* M, double* X) {
+  if (!factor_any(nv, M)) return false;
+  thread_local std::vector<double> scratch;
+  scratch.resize(static_cast<std::size_t>(nv) * detail::generic::kLanes);
+  substitute(nv, k, M, X, scratch.data());
+  return true;
+}
+
+}  // namespace
+
+bool solve_frame(int nv, int k, double* M, double* X) {
+  static const Substitute substitute = best_substitute();
+  return solve_with(substitute, nv, k, M, X);
+}
+
+bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X) {
+  if (isa == dtw::Simd::best) return solve_frame(nv, k, M, X);
+  if (isa == dtw::Simd::avx512)
+    throw BackendError("induced accelerations: no AVX-512 variant (AVX2 measured faster)");
+  if (!dtw::cpu_supports(isa))
+    throw BackendError("induced accelerations: this CPU cannot run AVX2 + FMA");
+  switch (isa) {
+    case dtw::Simd::avx2:
+      return solve_with(detail::avx2::substitute, nv, k, M, X);
+    default:
+      return solve_with(detail::generic::substitute, nv, k, M, X);
+  }
+}
+
+double frame_closure(int nv, const double* X, const double* qacc) {
+  double scale = 1e-300, err = 0;
+  for (int i = 0; i < nv; ++i) {
+    double sum = 0;
+    for (int c = 0; c < kBaseContributors; ++c) {
+      sum += X[c * nv + i];
+      scale = std::max(scale, std::abs(X[c * nv + i]));
+    }
+    scale = std::max(scale, std::abs(qacc[i]));
+    err = std::max(err, std::abs(sum - qacc[i]));
+    if (std::isnan(sum) || std::isnan(qacc[i])) return std::numeric_limits<double>::quiet_NaN();
+  }
+  return err / scale;
+}
+
+Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Options& opt) {
+  tree.validate();
+  b.validate(opt.per_actuator);
+  if (b.nq != tree.nq || b.nv != tree.nv)
+    throw InputError("induced accelerations: the batch has nq " + std::to_string(b.nq) + ", nv " +
+                     std::to_string(b.nv) + ", the tree " + std::to_string(tree.nq) + ", " +
+                     std::to_string(tree.nv));
+  std::vector<int> sites;
+  for (const auto& name : opt.sites) {
+    auto it = std::find_if(tree.sites.begin(), tree.sites.end(),
+                           [&](const TreeSite& s) { return s.name == name; });
+    if (it == tree.sites.end())
+      throw InputError("induced accelerations: the tree has no site '" + name + "'");
+    sites.push_back(static_cast<int>(it - tree.sites.begin()));
+  }
+  if (!sites.empty()) check_span(b.qvel, b.frames, b.nv, "qvel");
+  tree::TreeView tv;
+  tv.nbody = static_cast<int32_t>(tree.bodies.size());
+  tv.njnt = static_cast<int32_t>(tree.joints.size());
+  tv.nq = tree.nq;
+  tv.nv = tree.nv;
+  tv.bodies = tree.bodies.data();
+  tv.joints = tree.joints.data();
+  tv.qpos0 = tree.qpos0.data();
+  tv.armature = tree.armature.data();
+  tv.dof_body = tree.dof_body.data();
+  tv.dof_parent = tree.dof_parent.data();
+  for (int k = 0; k < 3; ++k) tv.gravity[k] = tree.gravity[k];
+
+  const int nv = b.nv;
+  const int k = kBaseContributors + (opt.per_actuator ? b.nu : 0);
+  const auto ns = static_cast<int64_t>(sites.size());
+  Result r;
+  r.frames = b.frames;
+  r.nv = nv;
+  r.contributors = k;
+  r.joint.assign(static_cast<std::size_t>(b.frames * k * nv), 0.0);
+  r.site.assign(static_cast<std::size_t>(b.frames * ns * k * 3), 0.0);
+  r.site_bias.assign(static_cast<std::size_t>(b.frames * ns * 3), 0.0);
+  r.closure.assign(static_cast<std::size_t>(b.frames), 0.0);
+  std::exception_ptr error;
+#pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
+  {
+    const int64_t body_scratch = 48 * int64_t{tv.nbody};
+    std::vector<double> s(static_cast<std::size_t>(tree::scratch_size(tv)));
+    double* xpos = s.data();
+    double* xquat = xpos + 3 * tv.nbody;
+    double* xmat = xquat + 4 * tv.nbody;
+    double* cinert = xmat + 9 * tv.nbody;
+    double* crb = cinert + 10 * tv.nbody;
+    double* cvel = crb + 10 * tv.nbody;
+    double* cacc = cvel + 6 * tv.nbody;
+    double* xanchor = xpos + body_scratch;
+    double* xaxis = xanchor + 3 * tv.njnt;
+    double* cdof = xaxis + 3 * tv.njnt;
+    double* cdof_dot = cdof + 6 * tv.nv;
+    std::vector<double> M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv)),
+        J(static_cast<std::size_t>(3) * nv);
+#pragma omp for schedule(static)
+    for (int64_t f = 0; f < b.frames; ++f) {
+      try {
+        tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
+        tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
+        tree::mass_matrix(tv, cinert, cdof, crb, M.data());
+        tree::gravity_force(tv, cinert, cdof, cacc, G.data());
+        double* X = r.joint.data() + f * k * nv;
+        forces_with(b, f, opt.per_actuator, G.data(), {X, static_cast<std::size_t>(k * nv)});
+        if (!solve_frame(nv, k, M.data(), X))
+          throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
+                           " is not positive definite");
+        r.closure[static_cast<std::size_t>(f)] = frame_closure(nv, X, b.qacc.data() + f * nv);
+        if (ns == 0) continue;
+        tree::velocities(tv, b.qvel.data() + f * nv, cdof, cvel, cdof_dot);
+        for (int64_t si = 0; si < ns; ++si) {
+          const TreeSite& site = tree.sites[static_cast<std::size_t>(sites[si])];
+          double p[3], bias[3];
+          tree::point_position(p, xpos, xmat, site.body, site.pos);
+          tree::point_jacobian(tv, cdof, site.body, p, J.data());
+          tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, cvel, cdof_dot, cacc, site.body,
+                                        p, bias);
+          double* out = r.site.data() + ((f * ns + si) * k) * 3;
+          for (int c = 0; c < k; ++c)
+            for (int e = 0; e < 3; ++e) {
+              double v = 0;
+              for (int i = 0; i < nv; ++i)
+                v += J[static_cast<std::size_t>(e * nv + i)] * X[c * nv + i];
+              out[c * 3 + e] = v + (c == 1 ? bias[e] : 0.0);
+            }
+          for (int e = 0; e < 3; ++e)
+            r.site_bias[static_cast<std::size_t>((f * ns + si) * 3 + e)] = bias[e];
+        }
+      } catch (...) {
+#pragma omp critical
+        if (!error) error = std::current_exception();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return r;
+}
+
+void KinematicTree::validate() const {
+  auto fail = [](const std::string& m) { throw InputError("kinematic tree: " + m); };
+  if (bodies.empty()) fail("no bodies (body 0 is the world)");
+  if (nv < 0 || nq < nv) fail("nq " + std::to_string(nq) + " < nv " + std::to_string(nv));
+  if (static_cast<int32_t>(qpos0.size()) != nq) fail("qpos0 size differs from nq");
+  if (static_cast<int32_t>(armature.size()) != nv) fail("armature size differs from nv");
+  if (static_cast<int32_t>(dof_body.size()) != nv || static_cast<int32_t>(dof_parent.size()) != nv)
+    fail("dof_body / dof_parent sizes differ from nv");
+  const auto nb = static_cast<int32_t>(bodies.size());
+  const auto nj = static_cast<int32_t>(joints.size());
+  for (int32_t i = 1; i < nb; ++i) {
+    const TreeBody& b = bodies[static_cast<std::size_t>(i)];
+    if (b.parent < 0 || b.parent >= i)
+      fail("body " + std::to_string(i) + " has parent " + std::to_string(b.parent) +
+           " (parents must come first)");
+    if (b.joint_adr < 0 || b.joint_num < 0 || b.joint_adr + b.joint_num > nj)
+      fail("body " + std::to_string(i) + " joints out of range");
+    if (b.dof_adr < 0 || b.dof_num < 0 || b.dof_adr + b.dof_num > nv)
+      fail("body " + std::to_string(i) + " dofs out of range");
+    if (b.chain_dof < -1 || b.chain_dof >= nv)
+      fail("body " + std::to_string(i) + " chain dof out of range");
+    if (!(b.mass >= 0)) fail("body " + std::to_string(i) + " has a negative or NaN mass");
+  }
+  for (int32_t j = 0; j < nj; ++j) {
+    const TreeJoint& jt = joints[static_cast<std::size_t>(j)];
+    if (jt.type < 0 || jt.type > 3) fail("joint " + std::to_string(j) + " has an unknown type");
+    const int dofs = jt.type == 0 ? 6 : jt.type == 1 ? 3 : 1;
+    const int coords = jt.type == 0 ? 7 : jt.type == 1 ? 4 : 1;
+    if (jt.body <= 0 || jt.body >= nb || jt.dof_adr < 0 || jt.dof_adr + dofs > nv ||
+        jt.qpos_adr < 0 || jt.qpos_adr + coords > nq)
+      fail("joint " + std::to_string(j) + " addresses out of range");
+  }
+  for (int32_t d = 0; d < nv; ++d) {
+    const auto i = static_cast<std::size_t>(d);
+    if (dof_parent[i] >= d || dof_parent[i] < -1 || dof_body[i] <= 0 || dof_body[i] >= nb)
+      fail("dof " + std::to_string(d) + " has a bad parent or body");
+  }
+  for (const auto& s : sites)
+    if (s.body < 0 || s.body >= nb) fail("site '" + s.name + "' is on a body out of range");
+}
+
+}  // namespace swingpipe::iaa

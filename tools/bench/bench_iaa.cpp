@@ -1,0 +1,174 @@
+// Induced-acceleration benchmarks (`swingpipe bench iaa`). Counter frames_per_second = recorded
+// frames turned into contributions per second. Input: one simulated swing of each golfer model
+// (configs/models/golfer_{upper,full,advanced}.xml: nv = 16, 27, 40; seed 2026, 500 Hz), its frames
+// repeated to 20 000; per-actuator contributors on (6 + nu right-hand sides per frame) and the
+// club_head task-space rows. Models are looked up in $SWINGPIPE_MODELS_DIR, ./configs/models, then
+// the source tree's configs/models.
+//
+//   iaa/cpu/nv:<n>            MuJoCo position stages + Eigen Cholesky, all threads (production)
+//   iaa/cpu/threads:1/nv:<n>  the same on one thread
+//   iaa/cpu_recording/nv:<n>  plus reading the full state from the recording's channels
+//   iaa/tree_cpu/nv:<n>       the CUDA path's tree math on the CPU (its reference)
+//   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M)
+//   iaa/cuda/nv:<n>           the CUDA path, transfers included (skipped without a device)
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "swingpipe/host/engine.hpp"
+#include "swingpipe/host/induced_accel_engine.hpp"
+#include "swingpipe/host/recorded_state.hpp"
+#include "swingpipe/host/swing_sim.hpp"
+#include "swingpipe/kernels/backend.hpp"
+#include "swingpipe/kernels/induced_accel.hpp"
+
+namespace swingpipe::bench {
+namespace {
+
+constexpr int64_t kFrames = 20000;
+
+std::filesystem::path models_dir() {
+  if (const char* env = std::getenv("SWINGPIPE_MODELS_DIR")) return env;
+  if (std::filesystem::exists("configs/models/golfer_full.xml")) return "configs/models";
+  return std::filesystem::path(SWINGPIPE_SOURCE_DIR) / "configs" / "models";
+}
+
+struct Input {
+  std::shared_ptr<const engine::Model> model;
+  Recording rec;            ///< the frames repeated, as channels
+  engine::FullState state;  ///< the same, read back
+  std::vector<double> moments;
+  iaa::FrameBatch batch;
+  iaa::KinematicTree tree;
+};
+
+/// The swing of the golfer model with `nv` dofs, repeated to kFrames frames (made once).
+const Input& input(int nv) {
+  static std::map<int, std::unique_ptr<Input>> cache;
+  auto& slot = cache[nv];
+  if (slot) return *slot;
+  const char* which = nv == 16 ? "upper" : nv == 27 ? "full" : "advanced";
+  auto in = std::make_unique<Input>();
+  in->model = engine::Model::load(models_dir() / (std::string("golfer_") + which + ".xml"));
+  const Recording one = sim::simulate_swing(in->model, sim::draw_params(2026, 0), 500);
+  in->rec.meta = one.meta;
+  in->rec.sample_rate = one.sample_rate;
+  in->rec.channels = one.channels;
+  in->rec.meta.num_frames = kFrames;
+  for (int c = 0; c < one.channel_count(); ++c)
+    for (int64_t f = 0; f < kFrames; ++f) in->rec.data.push_back(one.channel(c)[f % one.frames()]);
+  in->state = engine::read_full_state(*in->model, in->rec);
+  in->batch = engine::frame_batch(in->state, in->moments);
+  in->tree = engine::export_tree(*in->model, {"club_head"});
+  slot = std::move(in);
+  return *slot;
+}
+
+iaa::Options options(int threads = 0) {
+  iaa::Options o;
+  o.per_actuator = true;
+  o.sites = {"club_head"};
+  o.threads = threads;
+  return o;
+}
+
+void finish(benchmark::State& state, const Input& in, int64_t frames) {
+  state.counters["frames_per_second"] =
+      benchmark::Counter(static_cast<double>(frames) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  state.counters["rhs"] = iaa::kBaseContributors + in.model->nu();
+  state.counters["nv"] = in.model->nv();
+}
+
+void cpu_case(benchmark::State& state, int nv, int threads, bool from_recording) {
+  const Input& in = input(nv);
+  for (auto _ : state) {
+    if (from_recording) {
+      const auto st = engine::read_full_state(*in.model, in.rec);
+      auto r = engine::induced_accelerations(in.model, st, options(threads));
+      benchmark::DoNotOptimize(r.joint.data());
+    } else {
+      auto r = engine::induced_accelerations(in.model, in.state, options(threads));
+      benchmark::DoNotOptimize(r.joint.data());
+    }
+  }
+  finish(state, in, kFrames);
+}
+
+void tree_cpu_case(benchmark::State& state, int nv) {
+  const Input& in = input(nv);
+  for (auto _ : state) {
+    auto r = iaa::compute_tree_cpu(in.tree, in.batch, options());
+    benchmark::DoNotOptimize(r.joint.data());
+  }
+  finish(state, in, kFrames);
+}
+
+void solve_case(benchmark::State& state, int nv) {
+  const Input& in = input(nv);
+  engine::Data data(in.model);
+  const int k = iaa::kBaseContributors + in.model->nu();
+  std::vector<double> M0(static_cast<std::size_t>(nv) * nv), M, X(static_cast<std::size_t>(k) * nv);
+  engine::mass_matrix(data, in.state.qpos.data(), M0.data());  // M of frame 0, reused
+  int64_t f = 0;
+  for (auto _ : state) {
+    M = M0;
+    iaa::frame_forces(in.batch, f, true, X);
+    benchmark::DoNotOptimize(iaa::solve_frame(nv, k, M.data(), X.data()));
+    f = (f + 1) % kFrames;
+  }
+  finish(state, in, 1);
+}
+
+void cuda_case(benchmark::State& state, int nv) {
+  if (!cuda_device_info().available()) {
+    state.SkipWithError("no CUDA device");
+    return;
+  }
+  const Input& in = input(nv);
+  for (auto _ : state) {
+    auto r = iaa::compute_cuda(in.tree, in.batch, options());
+    benchmark::DoNotOptimize(r.joint.data());
+  }
+  finish(state, in, kFrames);
+}
+
+bool register_iaa() {
+  for (int nv : {16, 27, 40}) {
+    const std::string n = "/nv:" + std::to_string(nv);
+    benchmark::RegisterBenchmark(("iaa/cpu" + n).c_str(),
+                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, false); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("iaa/cpu/threads:1" + n).c_str(),
+                                 [=](benchmark::State& s) { cpu_case(s, nv, 1, false); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("iaa/cpu_recording" + n).c_str(),
+                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, true); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("iaa/tree_cpu" + n).c_str(),
+                                 [=](benchmark::State& s) { tree_cpu_case(s, nv); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("iaa/solve" + n).c_str(), [=](benchmark::State& s) {
+      solve_case(s, nv);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/cuda" + n).c_str(),
+                                 [=](benchmark::State& s) { cuda_case(s, nv); })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  return true;
+}
+
+const bool registered = register_iaa();
+
+}  // namespace
+}  // namespace swingpipe::bench
