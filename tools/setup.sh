@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libhdf5-dev libfftw3-dev libeigen3-dev libmujoco-dev libcpp-httplib-dev libcrypt-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev libomp-dev
   wrk  # tools/bench-server.sh (HTTP server throughput)
   python3 python3-venv
   time  # GNU time: peak memory in tools/bench-peers.sh mocap

@@ -4,15 +4,22 @@
 #   2. the main build (CUDA backend too when nvcc is present; warnings are errors) and every test
 #      label but `long` (GPU tests skip cleanly without a device);
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build (CPU backend) and the same tests.
-# Options: --no-setup (skip apt), --no-asan, --long (also the `long` label: slow validations).
+# Both test runs include label `fuzz`: every fuzz target's invariant checks over its committed
+# seeds and regression corpus (tests/fuzz, seconds, no extra build). Fuzzing itself needs a third
+# (clang, libFuzzer) build, so it is opt-in:
+#   4. with --fuzz: tools/fuzz.sh all 30 (30 s of fuzzing per target); with --long: 10^6
+#      executions per target (hours; see FUZZING.md).
+# Options: --no-setup (skip apt), --no-asan, --fuzz, --long (also the `long` label: slow
+# validations and the long fuzz runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-setup=1 asan=1 long=0
+setup=1 asan=1 fuzz=0 long=0
 for a in "$@"; do
   case "$a" in
     --no-setup) setup=0 ;;
     --no-asan) asan=0 ;;
-    --long) long=1 ;;
+    --fuzz) fuzz=1 ;;
+    --long) long=1 fuzz=1 ;;
     *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -40,5 +47,14 @@ if ((asan)); then
   echo "== tests (ASan+UBSan)"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -j "$jobs" -LE "$exclude|^gpu$" --output-on-failure --timeout 1800)
+fi
+if ((fuzz)); then
+  if ((long)); then
+    echo "== fuzz (libFuzzer + ASan + UBSan): 10^6 executions per target"
+    JOBS=$jobs tools/fuzz.sh --runs 1000000 all
+  else
+    echo "== fuzz (libFuzzer + ASan + UBSan): 30 s per target"
+    JOBS=$jobs tools/fuzz.sh all 30
+  fi
 fi
 echo "== all tests passed"

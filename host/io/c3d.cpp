@@ -10,6 +10,7 @@
 #include "c3d_numbers.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/c3d.hpp"
+#include "text.hpp"
 
 namespace swingpipe::io::c3d {
 
@@ -150,14 +151,16 @@ std::vector<int> chosen_points(const Info& info, const std::vector<std::string>&
     if (it == info.point_labels.end()) {
       std::string known;
       for (std::size_t i = 0; i < info.point_labels.size() && i < 20; ++i)
-        known += (i ? ", " : "") + info.point_labels[i];
+        known += (i ? ", " : "") + io::detail::quote_token(info.point_labels[i]);
       if (info.point_labels.size() > 20) known += ", ...";
-      throw InputError(info.path.string() + ": --markers: no point labelled '" + m +
-                       "' (the file has " + std::to_string(info.points) + ": " + known + ")");
+      throw InputError(info.path.string() + ": --markers: no point labelled " +
+                       io::detail::quote_token(m) + " (the file has " +
+                       std::to_string(info.points) + ": " + known + ")");
     }
     const int p = static_cast<int>(it - info.point_labels.begin());
     if (std::find(out.begin(), out.end(), p) != out.end())
-      throw InputError(info.path.string() + ": --markers names '" + m + "' twice");
+      throw InputError(info.path.string() + ": --markers names " + io::detail::quote_token(m) +
+                       " twice");
     out.push_back(p);
   }
   return out;
@@ -230,6 +233,35 @@ RecordingMeta file_meta(const Info& info) {
   return m;
 }
 
+/// The one rule for non-finite values (io.hpp ValueOptions) on decoded samples: every NaN the
+/// canonical quiet NaN, +-inf an InputError naming the channel, the frame and the byte offset
+/// unless allowed. `analog` selects the layout used for the offset.
+void check_values(const Info& info, const Targets& t, Recording& rec, bool analog,
+                  const ValueOptions& values) {
+  const auto n = static_cast<uint64_t>(rec.meta.num_frames);
+  const uint64_t w = info.float_storage ? 4 : 2;
+  for (std::size_t c = 0; c < rec.channels.size(); ++c) {
+    double* col = rec.data.data() + c * n;
+    for (uint64_t i = 0; i < n; ++i) {
+      const std::string problem = io::detail::check_binary_value(col[i], values);
+      if (problem.empty()) continue;
+      uint64_t offset;
+      if (analog) {
+        const auto per_frame = static_cast<uint64_t>(info.analog_per_frame);
+        const auto channels = static_cast<uint64_t>(info.analog_channels);
+        offset = info.data_offset + (i / per_frame) * info.frame_bytes +
+                 4 * w * static_cast<uint64_t>(info.points) + ((i % per_frame) * channels + c) * w;
+      } else {
+        offset = info.data_offset + i * info.frame_bytes +
+                 static_cast<uint64_t>(t.points[c / 3]) * 4 * w + (c % 3) * w;
+      }
+      throw InputError(info.path.string() + ": byte " + std::to_string(offset) + ": channel " +
+                       io::detail::quote_token(rec.channels[c]) + ", sample " +
+                       std::to_string(i + 1) + ": " + problem);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Recording> read(const std::filesystem::path& path, const Options& opt) {
@@ -275,11 +307,13 @@ std::vector<Recording> read(const std::filesystem::path& path, const Options& op
     t.analog_data = an.data.data();
   }
   read_data(info, t);
+  if (!t.points.empty()) check_values(info, t, points, false, opt.values);
+  if (analogs) check_values(info, t, an, true, opt.values);
 
   std::vector<Recording> out;
   if (!t.points.empty()) out.push_back(std::move(points));
   if (analogs) out.push_back(std::move(an));
-  for (const auto& r : out) validate(r, path.string());
+  for (const auto& r : out) io::detail::check_read(r, path);
   return out;
 }
 

@@ -121,11 +121,12 @@ class ParameterParser {
       }
       if (next == 0) break;  // the last record
       if (next < 0)
-        fail(record, "record '" + name + "' points backwards (" + std::to_string(next) +
-                         " bytes) to the next record");
+        fail(record, "record " + io::detail::quote_token(name) + " points backwards (" +
+                         std::to_string(next) + " bytes) to the next record");
       pos = link + static_cast<std::size_t>(next);
       if (pos > b_.size())
-        fail(record, "record '" + name + "' points to byte " + std::to_string(base_ + pos) +
+        fail(record, "record " + io::detail::quote_token(name) + " points to byte " +
+                         std::to_string(base_ + pos) +
                          ", past the end of the parameter section (byte " +
                          std::to_string(base_ + b_.size()) + ")");
     }
@@ -175,11 +176,12 @@ class ParameterParser {
     p.group = std::to_string(group_id);  // resolved to the group's name later
     p.type = static_cast<int8_t>(*need(at, 1, record, "data type"));
     if (p.type != -1 && p.type != 1 && p.type != 2 && p.type != 4)
-      fail(record, "parameter '" + name + "': unknown data type " + std::to_string(p.type) +
+      fail(record, "parameter " + io::detail::quote_token(name) + ": unknown data type " +
+                       std::to_string(p.type) +
                        " (expected -1 char, 1 byte, 2 integer or 4 float)");
     const std::size_t ndims = *need(at + 1, 1, record, "dimension count");
     if (ndims > 7)
-      fail(record, "parameter '" + name + "': " + std::to_string(ndims) +
+      fail(record, "parameter " + io::detail::quote_token(name) + ": " + std::to_string(ndims) +
                        " dimensions (the format allows 0 to 7)");
     const auto* d = need(at + 2, ndims, record, "dimensions");
     for (std::size_t i = 0; i < ndims; ++i) p.dims.push_back(d[i]);
@@ -234,8 +236,8 @@ void resolve_groups(Info& info) {
                                 [&](const Group& x) { return x.id == id; });
     if (g == info.groups.end())
       fail_at(info.path, p.offset,
-              "parameter section: parameter '" + p.name + "' belongs to group " +
-                  std::to_string(id) + ", which the file does not define");
+              "parameter section: parameter " + io::detail::quote_token(p.name) +
+                  " belongs to group " + std::to_string(id) + ", which the file does not define");
     p.group = g->name;
   }
 }
@@ -320,8 +322,8 @@ std::vector<std::string> labels(const Info& info, const char* group, int count) 
     for (std::size_t j = 0; j < i; ++j)
       if (out[j] == out[i])
         fail_at(info.path, first->offset,
-                where + ": '" + out[i] + "' names entries " + std::to_string(j + 1) + " and " +
-                    std::to_string(i + 1));
+                where + ": " + io::detail::quote_token(out[i]) + " names entries " +
+                    std::to_string(j + 1) + " and " + std::to_string(i + 1));
   }
   return out;
 }

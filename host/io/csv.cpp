@@ -78,6 +78,18 @@ Header parse_header(const std::filesystem::path& path, std::size_t ln, std::stri
   return h;
 }
 
+/// Channel names that can be stored and written back (UTF-8, no control characters), and at
+/// least one channel besides the time column.
+void check_header(const std::filesystem::path& path, std::size_t ln, const Header& h) {
+  for (const auto& name : h.names) {
+    const std::string problem = detail::text_problem(name, "column name");
+    if (!problem.empty()) fail_line(path, ln, problem);
+  }
+  if (h.names.size() == 1 && h.time_col == 0)
+    fail_line(path, ln,
+              "no channels: the only column is the time column " + quote_token(h.names[0]));
+}
+
 /// Sample rate from the time column; InputError (with the line) when it is not uniform.
 double rate_from_times(const std::filesystem::path& path, const std::vector<double>& t,
                        const std::vector<std::size_t>& lines, const std::string& name) {
@@ -95,7 +107,13 @@ double rate_from_times(const std::filesystem::path& path, const std::vector<doub
                     std::to_string(expected) + " (step " + std::to_string(dt) +
                     ", within 1e-6 relative), got " + std::to_string(t[i]));
   }
-  return static_cast<double>(n - 1) / (t[n - 1] - t[0]);
+  const double rate = static_cast<double>(n - 1) / (t[n - 1] - t[0]);
+  if (!(std::isfinite(dt) && rate >= kMinSampleRate && rate <= kMaxSampleRate))
+    fail_line(path, lines[n - 1],
+              "time column " + quote_token(name) +
+                  " gives no sample rate within [1e-06, 1e+09] Hz (first " + std::to_string(t[0]) +
+                  ", last " + std::to_string(t[n - 1]) + ", " + std::to_string(n) + " rows)");
+  return rate;
 }
 
 void append_number(std::string& out, double v) {
@@ -109,8 +127,11 @@ void append_number(std::string& out, double v) {
 }
 
 void append_name(std::string& out, const std::string& name) {
+  // Quoted: separators, quotes, surrounding blanks (trimmed when unquoted) and a leading byte
+  // order mark (stripped at the start of a file).
   const bool quote = name.find_first_of(",\"\r\n") != std::string::npos || name.front() == ' ' ||
-                     name.back() == ' ' || name.front() == '\t' || name.back() == '\t';
+                     name.back() == ' ' || name.front() == '\t' || name.back() == '\t' ||
+                     name.rfind("\xEF\xBB\xBF", 0) == 0;
   if (!quote) {
     out += name;
     return;
@@ -139,23 +160,24 @@ Header numbered_header(std::size_t columns) {
 
 }  // namespace
 
-Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
-  std::string text = detail::read_whole_file(path);
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte order mark
+Recording parse_csv(std::string_view text, const std::filesystem::path& path,
+                    const CsvOptions& opt) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   detail::LineReader lines(text);
   std::string_view line;
   while (lines.next(line) && detail::is_blank(line)) {
   }
   if (detail::is_blank(line))
     throw InputError(path.string() + ": empty file (expected a header of channel names)");
+  const std::size_t header_line = lines.line_number();
   std::vector<std::string> fields;
   bool header = opt.header == CsvHeader::present;
   if (opt.header == CsvHeader::automatic)
     header = !(split_csv(line, fields) && all_numbers(fields));
-  if (!header && !split_csv(line, fields))
-    fail_line(path, lines.line_number(), "unterminated quote");
+  if (!header && !split_csv(line, fields)) fail_line(path, header_line, "unterminated quote");
   const Header h =
-      header ? parse_header(path, lines.line_number(), line, opt) : numbered_header(fields.size());
+      header ? parse_header(path, header_line, line, opt) : numbered_header(fields.size());
+  check_header(path, header_line, h);
   if (!header) lines = detail::LineReader(text);  // the first line is data: read it again
   const std::size_t ncol = h.names.size();
 
@@ -164,6 +186,8 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   while (lines.next(line)) {
     if (detail::is_blank(line)) continue;
     const std::size_t ln = lines.line_number();
+    if (!lines.line_ended() && detail::trim(line).back() == ',')
+      fail_line(path, ln, "the file ends after a comma: the last line is cut off");
     if (!split_csv(line, fields)) fail_line(path, ln, "unterminated quote");
     if (fields.size() != ncol)
       fail_line(path, ln,
@@ -171,10 +195,9 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
                     (header ? "header" : "first line") + ", got " + std::to_string(fields.size()));
     for (std::size_t c = 0; c < ncol; ++c) {
       double v;
-      if (!detail::parse_double(fields[c], v))
-        fail_line(path, ln,
-                  "column " + quote_token(h.names[c]) + ": expected a number, got " +
-                      quote_token(fields[c]));
+      const std::string problem = detail::parse_value(fields[c], opt.values, v);
+      if (!problem.empty())
+        fail_line(path, ln, "column " + quote_token(h.names[c]) + ": " + problem);
       if (static_cast<int>(c) == h.time_col && !std::isfinite(v))
         fail_line(path, ln,
                   "time column " + quote_token(h.names[c]) + ": expected a time, got " +
@@ -183,6 +206,8 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
     }
     row_lines.push_back(ln);
   }
+  if (row_lines.empty())
+    fail_line(path, header_line, "no rows of data after the header (expected at least one frame)");
 
   Recording rec;
   rec.meta.filename = path.filename().string();
@@ -196,21 +221,30 @@ Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
     rec.channels.push_back(h.names[c]);
     rec.data.insert(rec.data.end(), cols[c].begin(), cols[c].end());
   }
-  validate(rec, path.string());
+  detail::check_read(rec, path);
   return rec;
 }
 
-void write_csv(const std::filesystem::path& path, const Recording& rec) {
-  validate(rec, path.string());
+Recording read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
+  return parse_csv(detail::read_whole_file(path), path, opt);
+}
+
+std::string csv_text(const Recording& rec, const std::string& what) {
+  validate(rec, what);
   const bool with_time = rec.sample_rate > 0;
+  // A column named time (any case) is read back as the clock, with or without a sample rate.
+  for (const auto& name : rec.channels)
+    if (detail::iequals(name, "time"))
+      throw InputError(what + ": channel " + quote_token(name) +
+                       " clashes with the time column (CSV reads a column named time as the "
+                       "clock; export to JSON or NPY instead)");
+  // Without a time column, a header whose names all read as numbers would be read back as data.
+  if (!with_time && all_numbers(rec.channels))
+    throw InputError(what +
+                     ": every channel name reads as a number, so CSV would read the header "
+                     "back as data (export to JSON or NPY instead)");
   std::string out;
-  if (with_time) {
-    for (const auto& name : rec.channels)
-      if (detail::iequals(name, "time"))
-        throw InputError(path.string() + ": channel '" + name +
-                         "' clashes with the time column written for sample_rate > 0");
-    out += "time";
-  }
+  if (with_time) out += "time";
   for (std::size_t c = 0; c < rec.channels.size(); ++c) {
     if (with_time || c > 0) out += ',';
     append_name(out, rec.channels[c]);
@@ -227,7 +261,11 @@ void write_csv(const std::filesystem::path& path, const Recording& rec) {
     }
     out += '\n';
   }
-  write_file_atomic(path, out);
+  return out;
+}
+
+void write_csv(const std::filesystem::path& path, const Recording& rec) {
+  write_file_atomic(path, csv_text(rec, path.string()));
 }
 
 }  // namespace swingpipe::io

@@ -17,7 +17,8 @@ Format format_from_path(const std::filesystem::path& path) {
   if (detail::iequals(ext, ".mot")) return Format::mot;
   if (detail::iequals(ext, ".sto")) return Format::sto;
   if (detail::iequals(ext, ".trc")) return Format::trc;
-  const std::string got = ext.empty() ? "no extension" : "unknown extension '" + ext + "'";
+  const std::string got =
+      ext.empty() ? "no extension" : "unknown extension " + detail::quote_token(ext);
   throw InputError(path.string() + ": " + got +
                    " (expected .csv, .npy, .tsv, .ts, .json, .c3d, .mot, .sto or .trc)");
 }

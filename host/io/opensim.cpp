@@ -31,12 +31,17 @@ std::optional<std::size_t> parse_count(std::string_view s) {
 }
 
 /// Parses a data cell (already trimmed); InputError naming the line and the column otherwise.
-double cell_value(const detail::StreamLines& in, std::string_view cell, const std::string& column) {
+/// NaN (any spelling) and a blank cell are missing; +-inf is refused unless `values` allows it.
+double cell_value(const detail::StreamLines& in, std::string_view cell, const std::string& column,
+                  const ValueOptions& values) {
   double v;
   if (detail::parse_decimal_fast(cell, v)) return v;  // the common case
   if (!detail::parse_double(cell, v))
     fail_line(in.path(), in.line_number(),
               "column " + quote_token(column) + ": expected a number, got " + quote_token(cell));
+  const std::string problem = detail::check_binary_value(v, values);
+  if (!problem.empty())
+    fail_line(in.path(), in.line_number(), "column " + quote_token(column) + ": " + problem);
   return v;
 }
 
@@ -195,7 +200,8 @@ Recording read_storage(const std::filesystem::path& path, const TableOptions& op
       fail_line(path, in.line_number(),
                 "more data rows than the " + std::to_string(*h.rows) +
                     " the header announces (nRows/datarows)");
-    if (has_time) clock.add(cell_value(in, cells[0], names[0]), cells[0], in.line_number());
+    if (has_time)
+      clock.add(cell_value(in, cells[0], names[0], opt.values), cells[0], in.line_number());
     double* row = series->add_row();
     for (std::size_t c = first_data; c < names.size(); ++c) {
       const std::size_t w = width[c - first_data];
@@ -207,7 +213,7 @@ Recording read_storage(const std::filesystem::path& path, const TableOptions& op
       std::size_t start = 0;
       for (std::size_t k = 0; k < w; ++k) {
         const std::size_t comma = cell.find(',', start);
-        *row++ = cell_value(in, cell.substr(start, comma - start), names[c]);
+        *row++ = cell_value(in, cell.substr(start, comma - start), names[c], opt.values);
         start = comma + 1;
       }
     }
@@ -237,7 +243,7 @@ Recording read_storage(const std::filesystem::path& path, const TableOptions& op
                                           : h.data_rate.value_or(0);
   rec.channels = std::move(channels);
   rec.data = series->finish();
-  validate(rec, path.string());
+  detail::check_read(rec, path);
   return rec;
 }
 
@@ -396,12 +402,13 @@ Recording read_trc(const std::filesystem::path& path, const TableOptions& opt) {
       } else if (n >= 2) {
         const int at = slot[n - 2];
         if (at >= 0)
-          row[at] = parsed ? v : cell_value(in, cell, channels[static_cast<std::size_t>(at)]);
+          row[at] =
+              parsed ? v : cell_value(in, cell, channels[static_cast<std::size_t>(at)], opt.values);
       } else if (n == 1) {
         if (clocked)
-          clock.add(cell_value(in, cell, "Time"), cell, in.line_number());
+          clock.add(cell_value(in, cell, "Time", opt.values), cell, in.line_number());
         else
-          row[0] = cell_value(in, cell, "Time");
+          row[0] = cell_value(in, cell, "Time", opt.values);
       } else if (first_frame.empty()) {
         first_frame = std::string(cell);
       }
@@ -436,7 +443,7 @@ Recording read_trc(const std::filesystem::path& path, const TableOptions& opt) {
     if (!clocked) rec.units[0] = "s";
   }
   rec.data = series.finish();
-  validate(rec, path.string());
+  detail::check_read(rec, path);
   return rec;
 }
 

@@ -31,36 +31,38 @@ Recording make_series(const std::filesystem::path& path, std::size_t row, std::s
 
 // ---- UCR .tsv ------------------------------------------------------------------------------
 
-/// Fields of a UCR line: separated by one tab or comma, or by runs of spaces. An empty field
-/// between two tabs/commas is kept (it reads as missing).
+/// Fields of a UCR line. The separator is the line's own: a tab when it has one (the 2018
+/// archive), else a comma (the older archive), else runs of spaces; blanks around a field are
+/// trimmed. A comma inside a tab- or space-separated field is no separator (a decimal comma is
+/// an error, not two numbers). Empty fields after the last value (a trailing separator) are
+/// dropped: they are the end of the line, like NaN padding.
 void split_ucr_fields(std::string_view line, std::vector<std::string_view>& out) {
   out.clear();
+  const char sep = line.find('\t') != std::string_view::npos  ? '\t'
+                   : line.find(',') != std::string_view::npos ? ','
+                                                              : ' ';
   std::size_t i = 0;
   const std::size_t n = line.size();
-  auto skip_spaces = [&] {
-    while (i < n && line[i] == ' ') ++i;
-  };
-  skip_spaces();
-  if (i == n) return;
-  while (true) {
-    const std::size_t start = i;
-    while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != ',') ++i;
-    out.push_back(line.substr(start, i - start));
-    skip_spaces();
-    if (i == n) return;
-    if (line[i] == '\t' || line[i] == ',') {
-      ++i;
-      skip_spaces();
-      if (i == n) {
-        out.emplace_back();  // a trailing separator: one empty (missing) field
-        return;
-      }
+  if (sep == ' ') {
+    while (i < n) {
+      while (i < n && line[i] == ' ') ++i;
+      const std::size_t start = i;
+      while (i < n && line[i] != ' ') ++i;
+      if (i > start) out.push_back(line.substr(start, i - start));
     }
+    return;
   }
+  while (true) {
+    const std::size_t end = line.find(sep, i);
+    out.push_back(trim(line.substr(i, end == std::string_view::npos ? n - i : end - i)));
+    if (end == std::string_view::npos) break;
+    i = end + 1;
+  }
+  while (out.size() > 1 && out.back().empty()) out.pop_back();
 }
 
-std::vector<Recording> read_ucr_tsv(const std::filesystem::path& path) {
-  const std::string text = detail::read_whole_file(path);
+std::vector<Recording> parse_ucr_tsv(std::string_view text, const std::filesystem::path& path,
+                                     const ValueOptions& opt) {
   detail::LineReader lines(text);
   std::vector<Recording> out;
   std::vector<std::string_view> fields;
@@ -72,12 +74,12 @@ std::vector<Recording> read_ucr_tsv(const std::filesystem::path& path) {
     const std::string_view label = trim(fields[0]);
     if (detail::is_missing(label))
       fail_line(path, ln, "expected a class label first, got " + quote_token(label));
+    const std::string label_problem = detail::text_problem(label, "class label");
+    if (!label_problem.empty()) fail_line(path, ln, label_problem);
     std::vector<double> values(fields.size() - 1);
     for (std::size_t k = 1; k < fields.size(); ++k) {
-      if (!detail::parse_double(fields[k], values[k - 1]))
-        fail_line(
-            path, ln,
-            "value " + std::to_string(k) + ": expected a number, got " + quote_token(fields[k]));
+      const std::string problem = detail::parse_value(fields[k], opt, values[k - 1]);
+      if (!problem.empty()) fail_line(path, ln, "value " + std::to_string(k) + ": " + problem);
     }
     while (!values.empty() && std::isnan(values.back())) values.pop_back();  // NaN padding
     if (values.empty())
@@ -150,7 +152,11 @@ bool parse_ts_header_line(const std::filesystem::path& path, std::size_t ln, std
     h.has_label = parse_bool(path, ln, key, words);
     h.classes.clear();
     if (h.has_label && detail::iequals(key, "@classLabel"))
-      for (std::size_t k = 2; k < words.size(); ++k) h.classes.emplace_back(words[k]);
+      for (std::size_t k = 2; k < words.size(); ++k) {
+        const std::string problem = detail::text_problem(words[k], "class label");
+        if (!problem.empty()) fail_line(path, ln, problem);
+        h.classes.emplace_back(words[k]);
+      }
   }
   // @problemName, @missing and other keywords carry nothing we need.
   return false;
@@ -173,7 +179,8 @@ void split_parts(std::string_view line, std::vector<std::string_view>& parts) {
 
 /// Appends the comma-separated values of one dimension; returns how many.
 std::size_t parse_dimension(const std::filesystem::path& path, std::size_t ln, std::size_t dim,
-                            std::string_view text, std::vector<double>& out) {
+                            std::string_view text, const ValueOptions& opt,
+                            std::vector<double>& out) {
   if (detail::is_blank(text))
     fail_line(path, ln, "dimension " + std::to_string(dim) + " has no values");
   std::size_t count = 0;
@@ -183,10 +190,13 @@ std::size_t parse_dimension(const std::filesystem::path& path, std::size_t ln, s
     const auto token =
         text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
     double v;
-    if (!detail::parse_double(token, v))
+    std::string problem = detail::parse_value(token, opt, v);
+    if (!problem.empty() && detail::classify_value(token, v) == detail::ValueStatus::not_a_number)
+      problem = "expected a number or '?', got " + quote_token(trim(token));
+    if (!problem.empty())
       fail_line(path, ln,
-                "dimension " + std::to_string(dim) + ", value " + std::to_string(count + 1) +
-                    ": expected a number or '?', got " + quote_token(trim(token)));
+                "dimension " + std::to_string(dim) + ", value " + std::to_string(count + 1) + ": " +
+                    problem);
     out.push_back(v);
     ++count;
     if (comma == std::string_view::npos) return count;
@@ -201,7 +211,8 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 Recording parse_ts_row(const std::filesystem::path& path, std::size_t ln, std::string_view line,
-                       const TsHeader& h, std::optional<std::size_t>& dims_seen, std::size_t row) {
+                       const TsHeader& h, const ValueOptions& opt,
+                       std::optional<std::size_t>& dims_seen, std::size_t row) {
   std::vector<std::string_view> parts;
   split_parts(line, parts);
   std::string label;
@@ -211,11 +222,13 @@ Recording parse_ts_row(const std::filesystem::path& path, std::size_t ln, std::s
     label = std::string(trim(parts.back()));
     parts.pop_back();
     if (label.empty()) fail_line(path, ln, "missing class label after the last ':'");
+    const std::string problem = detail::text_problem(label, "class label");
+    if (!problem.empty()) fail_line(path, ln, problem);
     if (!h.classes.empty() &&
         std::find(h.classes.begin(), h.classes.end(), label) == h.classes.end())
       fail_line(path, ln,
-                "class label " + quote_token(label) + " is not declared by @classLabel (" +
-                    join(h.classes) + ")");
+                "class label " + quote_token(label) + " is not declared by @classLabel " +
+                    detail::quote_token(join(h.classes)));
   }
   const std::size_t dims = parts.size();
   if (h.univariate.value_or(false) && dims != 1)
@@ -234,7 +247,7 @@ Recording parse_ts_row(const std::filesystem::path& path, std::size_t ln, std::s
   std::vector<double> data;
   std::size_t length = 0;
   for (std::size_t d = 0; d < dims; ++d) {
-    const std::size_t n = parse_dimension(path, ln, d, parts[d], data);
+    const std::size_t n = parse_dimension(path, ln, d, parts[d], opt, data);
     if (d == 0) length = n;
     if (n != length)
       fail_line(path, ln,
@@ -249,8 +262,8 @@ Recording parse_ts_row(const std::filesystem::path& path, std::size_t ln, std::s
   return make_series(path, row, std::move(label), std::move(data), dims, length);
 }
 
-std::vector<Recording> read_sktime_ts(const std::filesystem::path& path) {
-  const std::string text = detail::read_whole_file(path);
+std::vector<Recording> parse_sktime_ts(std::string_view text, const std::filesystem::path& path,
+                                       const ValueOptions& opt) {
   detail::LineReader lines(text);
   TsHeader header;
   bool in_data = false;
@@ -268,7 +281,7 @@ std::vector<Recording> read_sktime_ts(const std::filesystem::path& path) {
       in_data = parse_ts_header_line(path, ln, t, header);
       continue;
     }
-    out.push_back(parse_ts_row(path, ln, t, header, dims_seen, out.size()));
+    out.push_back(parse_ts_row(path, ln, t, header, opt, dims_seen, out.size()));
   }
   if (!in_data)
     throw InputError(path.string() + ": no @data line (expected a header ending with @data)");
@@ -277,11 +290,27 @@ std::vector<Recording> read_sktime_ts(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::vector<Recording> read_labelled(const std::filesystem::path& path) {
+std::vector<Recording> parse_labelled(std::string_view text, const std::filesystem::path& path,
+                                      const ValueOptions& values) {
   const Format f = format_from_path(path);
-  if (f == Format::ucr_tsv) return read_ucr_tsv(path);
-  if (f == Format::sktime_ts) return read_sktime_ts(path);
-  throw InputError(path.string() + ": expected a UCR .tsv or sktime .ts file for labelled data");
+  std::vector<Recording> out;
+  if (f == Format::ucr_tsv)
+    out = parse_ucr_tsv(text, path, values);
+  else if (f == Format::sktime_ts)
+    out = parse_sktime_ts(text, path, values);
+  else
+    throw InputError(path.string() + ": expected a UCR .tsv or sktime .ts file for labelled data");
+  if (out.empty()) throw InputError(path.string() + ": no series (expected at least one)");
+  for (const auto& rec : out) detail::check_read(rec, path);
+  return out;
+}
+
+std::vector<Recording> read_labelled(const std::filesystem::path& path,
+                                     const ValueOptions& values) {
+  const Format f = format_from_path(path);  // a wrong extension fails before the file is read
+  if (f != Format::ucr_tsv && f != Format::sktime_ts)
+    throw InputError(path.string() + ": expected a UCR .tsv or sktime .ts file for labelled data");
+  return parse_labelled(detail::read_whole_file(path), path, values);
 }
 
 }  // namespace swingpipe::io

@@ -15,6 +15,7 @@
 #include "storage/schema.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
+#include "swingpipe/host/untrusted.hpp"
 
 namespace swingpipe {
 
@@ -160,7 +161,7 @@ class Inserter {
               "inserting recording tags") {}
 
   int64_t add(const Recording& rec) {
-    const std::string what = "recording '" + rec.meta.filename + "'";
+    const std::string what = "recording " + io::quote_input(rec.meta.filename);
     validate_meta(rec.meta, what);
     validate(rec, what);
     const auto tags = normalise_tags(rec.meta.tags, what);
@@ -177,7 +178,7 @@ class Inserter {
     meta_.run(&constraint);
     meta_.reset();
     if (constraint == SQLITE_CONSTRAINT_UNIQUE)
-      throw InputError(c_.path + ": duplicate filename '" + m.filename + "'");
+      throw InputError(c_.path + ": duplicate filename " + io::quote_input(m.filename));
     if (constraint) storage::fail(c_, constraint, "inserting " + what);
     const int64_t id = sqlite3_last_insert_rowid(c_.db);
     series_.bind(1, id).bind(2, rec.sample_rate).bind(3, nlohmann::json(rec.channels).dump());
@@ -362,7 +363,10 @@ Recording RecordingLibrary::get(int64_t id) const {
                            ": series checksum mismatch (stored " + stored + ", computed " + actual +
                            ")");
   try {
-    rec.channels = nlohmann::json::parse(s.text(k + 1)).get<std::vector<std::string>>();
+    rec.channels = io::parse_json(s.text(k + 1), "channel names").get<std::vector<std::string>>();
+  } catch (const InputError& e) {
+    throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) +
+                           ": unreadable channel names: " + e.what());
   } catch (const nlohmann::json::exception& e) {
     throw CorruptDataError(impl_->path.string() + ": " + describe(rec.meta) +
                            ": unreadable channel names: " + e.what());

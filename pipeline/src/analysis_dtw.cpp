@@ -25,7 +25,7 @@ class DtwAnalysis final : public Analysis {
   explicit DtwAnalysis(JsonReader& r) {
     mode_ = r.optional<std::string>("mode", "to_reference");
     if (mode_ != "to_reference" && mode_ != "all_pairs" && mode_ != "knn")
-      r.fail("mode", "must be to_reference, all_pairs or knn, got '" + mode_ + "'");
+      r.fail("mode", "must be to_reference, all_pairs or knn, got " + r.quote(mode_));
     channels_ = r.optional<std::vector<std::string>>("channels", {});
     band_ = r.maybe<int64_t>("band");
     band_fraction_ = r.maybe<double>("band_fraction");

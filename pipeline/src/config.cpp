@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/untrusted.hpp"
 #include "swingpipe/pipeline/analysis.hpp"
 #include "swingpipe/pipeline/json_reader.hpp"
 
@@ -13,6 +14,8 @@ namespace {
 
 const std::set<std::string> kFormats{"json", "csv", "hdf5"};
 const std::set<std::string> kProgress{"auto", "always", "never"};
+/// A run id names a folder: well under any file system's 255-byte limit on a name.
+constexpr std::size_t kMaxRunIdBytes = 128;
 
 void read_select(JsonReader r, SelectConfig& s) {
   auto& q = s.query;
@@ -49,7 +52,14 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
   }
   for (char ch : c.run_id)
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
-      r.fail("run_id", "use letters, digits, '-', '_' and '.' only, got '" + c.run_id + "'");
+      r.fail("run_id", "use letters, digits, '-', '_' and '.' only, got " + r.quote(c.run_id));
+  // It names the run's folder under output.dir: never that folder itself or its parent, and short
+  // enough for any file system.
+  if (c.run_id == "." || c.run_id == "..")
+    r.fail("run_id", "must not be " + r.quote(c.run_id) + " (it names a folder under output.dir)");
+  if (c.run_id.size() > kMaxRunIdBytes)
+    r.fail("run_id", "at most " + std::to_string(kMaxRunIdBytes) + " characters, got " +
+                         std::to_string(c.run_id.size()) + ": " + r.quote(c.run_id));
   try {
     c.backend = parse_backend(r.optional<std::string>("backend", "auto"));
   } catch (const InputError& e) {
@@ -87,7 +97,8 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
     c.output.dir = o.optional<std::string>("dir", c.output.dir);
     c.output.formats = o.optional<std::vector<std::string>>("formats", c.output.formats);
     for (const auto& f : c.output.formats)
-      if (!kFormats.count(f)) o.fail("formats", "unknown format '" + f + "' (json, csv, hdf5)");
+      if (!kFormats.count(f))
+        o.fail("formats", "unknown format " + o.quote(f) + " (json, csv, hdf5)");
     o.finish();
   }
 
@@ -98,8 +109,8 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
     ac.type = a.required<std::string>("type");
     ac.name = a.optional<std::string>("name", ac.type);
     if (!names.insert(ac.name).second)
-      a.fail("name",
-             "analysis name '" + ac.name + "' is used twice (set \"name\" to tell them apart)");
+      a.fail("name", "analysis name " + a.quote(ac.name) +
+                         " is used twice (set \"name\" to tell them apart)");
     // Validate the options now, so a bad key fails before any work starts.
     auto analysis = create_analysis(ac.type, a);
     a.finish();
@@ -111,16 +122,22 @@ RunConfig parse_run_config(const nlohmann::json& j, const std::string& source) {
   return c;
 }
 
-RunConfig load_run_config(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot read run config '" + path.string() + "'");
-  nlohmann::json j;
+nlohmann::json read_run_config_json(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path, ec))
+    throw InputError("cannot read run config '" + path.string() + "'");
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  if (in.bad()) throw InputError("cannot read run config '" + path.string() + "'");
   try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(path.string() + ": not valid JSON: " + e.what());
+    return io::parse_json(text, path.string());
+  } catch (const InputError& e) {
+    throw ConfigError(e.what());
   }
-  return parse_run_config(j, path.string());
+}
+
+RunConfig load_run_config(const std::filesystem::path& path) {
+  return parse_run_config(read_run_config_json(path), path.string());
 }
 
 nlohmann::json to_json(const RunConfig& c) {

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/untrusted.hpp"
 
 namespace swingpipe::pipeline {
 namespace {
@@ -13,13 +14,20 @@ const nlohmann::json& empty_object() {
   return empty;
 }
 
+/// A value's type and a short rendering: never a whole untrusted value (a deep or long value
+/// would make a huge message, and dumping it would recurse once per nesting level).
 std::string describe(const nlohmann::json& v) {
-  std::string text = v.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return std::string(v.type_name()) + " " + text;
+  if (v.is_string()) return "string " + io::quote_input(v.get_ref<const std::string&>());
+  if (v.is_array()) return "array of " + std::to_string(v.size()) + " element(s)";
+  if (v.is_object()) return "object with " + std::to_string(v.size()) + " key(s)";
+  return std::string(v.type_name()) + " " + v.dump();
 }
 
 }  // namespace
+
+std::string JsonReader::quote(std::string_view text) {
+  return io::quote_input(text);
+}
 
 JsonReader::JsonReader(const nlohmann::json& object, std::string path, std::string source)
     : object_(&object), path_(std::move(path)), source_(std::move(source)) {
@@ -168,11 +176,17 @@ std::vector<JsonReader> JsonReader::children(const std::string& key) {
 
 void JsonReader::finish() const {
   std::string unknown;
+  int count = 0;
   for (const auto& [key, value] : object_->items()) {
     if (read_.count(key)) continue;
-    unknown += (unknown.empty() ? "" : ", ") + path_of(key);
+    // A plain key is shown as a path; anything long or odd is quoted and shortened.
+    const bool plain =
+        key.size() <= 40 && io::is_valid_utf8(key) && io::control_char_at(key) == std::string::npos;
+    if (++count <= 3)
+      unknown += (unknown.empty() ? "" : ", ") + path_ + "/" + (plain ? key : quote(key));
   }
-  if (unknown.empty()) return;
+  if (count == 0) return;
+  if (count > 3) unknown += " and " + std::to_string(count - 3) + " more";
   std::string known;
   for (const auto& k : read_) known += (known.empty() ? "" : ", ") + k;
   throw ConfigError(source_ + ": unknown key " + unknown + " (known here: " + known + ")");

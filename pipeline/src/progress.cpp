@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "swingpipe/error.hpp"
+#include "swingpipe/host/untrusted.hpp"
 
 namespace swingpipe::pipeline {
 
@@ -10,7 +11,7 @@ Progress::Mode Progress::parse_mode(const std::string& text) {
   if (text == "auto") return Mode::automatic;
   if (text == "always") return Mode::always;
   if (text == "never") return Mode::never;
-  throw InputError("progress must be auto, always or never, got '" + text + "'");
+  throw InputError("progress must be auto, always or never, got " + io::quote_input(text));
 }
 
 Progress::Progress(std::string label, int64_t total, Mode mode, FILE* out)

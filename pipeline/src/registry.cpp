@@ -23,8 +23,8 @@ std::unique_ptr<Analysis> create_analysis(const std::string& type, JsonReader& o
     }
     known += (known.empty() ? "" : ", ") + info.type;
   }
-  throw ConfigError(options.source() + ": " + options.path_of("type") + ": unknown analysis '" +
-                    type + "' (known: " + known + ")");
+  throw ConfigError(options.source() + ": " + options.path_of("type") + ": unknown analysis " +
+                    JsonReader::quote(type) + " (known: " + known + ")");
 }
 
 }  // namespace swingpipe::pipeline

@@ -69,8 +69,8 @@ void add_classify(CLI::App& app, Globals& g) {
     opt.squared = true;
     const Labelled train = load(f->train), test = load(f->test);
     if (train.batch.channels != test.batch.channels)
-      throw InputError(fmt::format("classify: TRAIN has {} channels, TEST has {}",
-                                   train.batch.channels, test.batch.channels));
+      throw InputError(fmt::format("classify: TRAIN '{}' has {} channel(s), TEST '{}' has {}",
+                                   f->train, train.batch.channels, f->test, test.batch.channels));
     dtw::KnnStats st;
     const auto t0 = std::chrono::steady_clock::now();
     const auto nn = dtw::knn<double>(test.batch.view(), train.batch.view(), 1, opt, &st);

@@ -70,6 +70,15 @@ Series load(const std::string& spec, const Globals& g) {
   return s;
 }
 
+/// DTW compares frames channel by channel: both sides need the same channel count.
+void require_same_channels(const std::string& a_spec, const Series& a, const std::string& b_spec,
+                           const Series& b) {
+  if (a.batch.channels != b.batch.channels)
+    throw InputError(fmt::format(
+        "dtw: '{}' has {} channel(s), '{}' has {} (DTW needs the same channels on both sides)",
+        a_spec, a.batch.channels, b_spec, b.batch.channels));
+}
+
 dtw::Options options(const DtwCommandFlags& f) {
   dtw::Options opt = f.dtw.options("dtw");
   opt.squared = f.squared;
@@ -189,6 +198,7 @@ void run_dtw(const DtwCommandFlags& f, const Globals& g) {
           fmt::format("dtw: A and B must hold one series each ({} and {}); use "
                       "--all-pairs or --query/--refs for files with many",
                       a.names.size(), b.names.size()));
+    require_same_channels(f.a, a, f.b, b);
     const SeriesRef<double> x = a.batch.view().series(0), y = b.batch.view().series(0);
     const auto t0 = std::chrono::steady_clock::now();
     dtw::Path p;
@@ -232,6 +242,7 @@ void run_dtw(const DtwCommandFlags& f, const Globals& g) {
 
   if (f.query.empty() || f.refs.empty()) throw InputError("dtw: --query and --refs go together");
   const Series q = load(f.query, g), r = load(f.refs, g);
+  require_same_channels(f.query, q, f.refs, r);
   if (f.knn == 0) {
     std::vector<double> m(q.names.size() * r.names.size());
     const int64_t cells = cells_of(q.batch.view(), r.batch.view(), opt.band, false);

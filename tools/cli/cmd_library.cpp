@@ -60,6 +60,7 @@ struct ImportFlags {
   int rating = -1;
   double sample_rate = 0;
   bool keep_going = false;
+  io::ValueOptions values;
   bool recursive = false;
   bool header = false, no_header = false;
   std::string analogs = "separate";
@@ -154,6 +155,10 @@ void add_library(CLI::App& app, Globals& g) {
       ->check(CLI::NonNegativeNumber);
   imp->add_flag("--keep-going", flags->keep_going,
                 "Import the other files when one fails (exit status still non-zero)");
+  imp->add_flag("--allow-inf", flags->values.allow_infinite,
+                "Keep infinite values (inf, -inf) instead of refusing the file");
+  imp->add_flag("--empty-as-nan", flags->values.empty_is_missing,
+                "Read an empty CSV/.tsv field as a missing value (NaN) instead of an error");
   imp->callback([&g, flags] {
     std::vector<std::filesystem::path> inputs(flags->files.begin(), flags->files.end());
     const auto jobs = io::collect_import_jobs(inputs, flags->recursive);
@@ -166,6 +171,7 @@ void add_library(CLI::App& app, Globals& g) {
     opt.read.sample_rate = flags->sample_rate;
     opt.read.analogs = flags->analogs == "separate";
     opt.read.markers = split_tags(flags->markers);
+    opt.read.values = flags->values;
     opt.threads = flags->threads;
     opt.keep_going = flags->keep_going;
     opt.adjust = [flags](Recording& r) { apply(*flags, r); };

@@ -32,15 +32,11 @@ void add_run(CLI::App& app, Globals& g) {
   cmd->add_flag("--print-config", f->print_config,
                 "Print the effective config (every default written out) and exit");
   cmd->callback([&g, f] {
-    auto json = [&] {
-      std::ifstream in(f->config);
-      if (!in) throw InputError("cannot read run config '" + f->config + "'");
-      try {
-        return nlohmann::json::parse(in);
-      } catch (const nlohmann::json::parse_error& e) {
-        throw ConfigError(f->config + ": not valid JSON: " + e.what());
-      }
-    }();
+    auto json = pipeline::read_run_config_json(f->config);
+    // Before the overrides below, which need an object (a JSON null would silently become one).
+    if (!json.is_object())
+      throw ConfigError(f->config + ": expected a JSON object (the run config), got " +
+                        std::string(json.type_name()));
     if (!f->backend.empty()) json["backend"] = f->backend;
     if (!f->run_id.empty()) json["run_id"] = f->run_id;
     if (!f->progress.empty()) json["progress"] = f->progress;

@@ -56,7 +56,8 @@ inline nlohmann::json json_number(double v) {
 }
 
 inline void print_json(const nlohmann::json& j) {
-  std::cout << j.dump(2) << "\n";
+  // Text that is not UTF-8 (a file name from the command line) is replaced, never fatal.
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 /// The pruning counters of a k-NN search.

@@ -294,6 +294,27 @@ TEST(C3dFrames, EmptyAndSingleFrame) {
               HasSubstr("none.c3d: no frames"));
 }
 
+TEST(C3dValues, InfinityIsAnErrorNamingTheByteUnlessAllowed) {
+  test::TempDir dir;
+  SynthC3d f;
+  f.point_labels = {"m", "n"};
+  f.frames = 2;
+  const double inf = std::numeric_limits<double>::infinity();
+  f.points = {{1, 2, 3, 0}, {4, 5, 6, 0}, {7, 8, 9, 0}, {10, -inf, 12, 0}};
+  f.write(dir / "inf.c3d");
+  const io::c3d::Info info = io::c3d::read_info(dir / "inf.c3d");
+  // Frame 2, point n, y: the second frame's start + point 1 (16 bytes) + 4.
+  const uint64_t offset = info.data_offset + info.frame_bytes + 16 + 4;
+  EXPECT_THAT(error_message([&] { io::c3d::read(dir / "inf.c3d"); }),
+              HasSubstr("inf.c3d: byte " + std::to_string(offset) +
+                        ": channel 'n_y', sample 2: infinite value -inf"));
+  io::c3d::Options allow;
+  allow.values.allow_infinite = true;
+  const auto rec = io::c3d::read(dir / "inf.c3d", allow).at(0);
+  EXPECT_EQ(rec.data[4 * 2 + 1], -inf);  // channel n_y (index 4), frame 2
+  EXPECT_EQ(rec.data[0], 1);
+}
+
 TEST(C3dSubset, MarkersKeepsTheNamedPointsInTheGivenOrder) {
   auto rng = test::fresh_rng();
   test::TempDir dir;

@@ -20,7 +20,12 @@ TEST(CsvHeader, FirstLineOfNumbersIsData) {
   test::TempDir dir;
   const auto p = dir / "savetxt.csv";
   write_text(p, "1.5,2\n-3e-2,nan\n,4\n");
-  const Recording r = io::read_csv(p);
+  // An empty field is an error unless asked for (issue 13), naming the line of the data.
+  EXPECT_THAT(error_message([&] { io::read_csv(p); }),
+              HasSubstr(p.string() + ":3: column 'ch0': empty field"));
+  io::CsvOptions opt;
+  opt.values.empty_is_missing = true;
+  const Recording r = io::read_csv(p, opt);
   EXPECT_EQ(r.channels, (std::vector<std::string>{"ch0", "ch1"}));
   ASSERT_EQ(r.frames(), 3);
   EXPECT_EQ(r.channel(0)[0], 1.5);

@@ -59,7 +59,8 @@ struct Shape {
   int64_t frames;
   int channels;
 };
-const Shape kShapes[] = {{200, 4}, {1, 3}, {0, 3}, {57, 1}, {13, 150}};
+// Readers refuse recordings without frames or channels (test_hardening.cpp), so none here.
+const Shape kShapes[] = {{200, 4}, {1, 3}, {57, 1}, {13, 150}};
 
 TEST(RoundTrip, CsvKeepsEveryValueAndTheSampleRate) {
   auto rng = test::fresh_rng();
@@ -158,7 +159,9 @@ TEST(Csv, ReadsQuotedNamesTimeColumnBlankLinesAndMissingCells) {
              "\r\n"
              "0.01, nan ,\r\n"
              "0.02,+3.5,-1e-3\r\n");
-  const auto rec = io::read_csv(p);
+  io::CsvOptions opt;
+  opt.values.empty_is_missing = true;  // the empty last cell of line 4
+  const auto rec = io::read_csv(p, opt);
   EXPECT_EQ(rec.channels, (std::vector<std::string>{"club, head", "wrist"}));
   EXPECT_EQ(rec.frames(), 3);
   EXPECT_NEAR(rec.sample_rate, 100, 1e-9);
@@ -297,18 +300,15 @@ TEST(NpyErrors, TruncatedDataNamesTheByteOffset) {
   EXPECT_THAT(error_message([&] { io::read_npy(p); }), HasSubstr(": byte 0: not an NPY file"));
 }
 
-TEST(NpyErrors, BigEndianAndOtherDtypesAreRejected) {
+TEST(NpyErrors, OtherDtypesAndShapesAreRejected) {
   test::TempDir dir;
   std::string bytes = valid_npy(dir);
-  const auto p = dir / "be.npy";
-  bytes.replace(bytes.find("<f8"), 3, ">f8");
+  const auto p = dir / "i8.npy";
+  bytes.replace(bytes.find("<f8"), 3, "<i8");
   write_text(p, bytes);
   EXPECT_THAT(error_message([&] { io::read_npy(p); }),
-              HasSubstr(p.string() + ": byte 10: big-endian dtype '>f8' is not supported"));
-  bytes.replace(bytes.find(">f8"), 3, "<i8");
-  write_text(p, bytes);
-  EXPECT_THAT(error_message([&] { io::read_npy(p); }),
-              HasSubstr(": byte 10: unsupported dtype '<i8' (expected '<f4' or '<f8')"));
+              HasSubstr(p.string() + ": byte 10: unsupported dtype '<i8' (expected float32 or "
+                                     "float64"));
   bytes.replace(bytes.find("(4, 2)"), 6, "(2,2,2)");
   bytes.replace(bytes.find("<i8"), 3, "<f8");
   write_text(p, bytes);

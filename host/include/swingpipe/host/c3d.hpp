@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "swingpipe/host/io.hpp"
 #include "swingpipe/host/recording.hpp"
 
 namespace swingpipe::io::c3d {
@@ -117,6 +118,7 @@ enum class Analogs { off, separate };
 struct Options {
   Analogs analogs = Analogs::separate;
   std::vector<std::string> markers;  ///< keep only these point labels (empty = all)
+  ValueOptions values;               ///< NaN stays missing; +-inf is an error unless allowed
 };
 
 /// One recording of the points, channels "<label>_x", "_y", "_z" at the point rate (filename =

@@ -43,8 +43,14 @@ struct Recording {
   const double* channel(int c) const { return data.data() + c * meta.num_frames; }
 };
 
-/// Throws InputError naming `what` when channels * num_frames != data.size(), a channel name is
-/// empty or duplicated, or the sample rate is negative or NaN.
+/// A sample rate is 0 (unknown) or within [kMinSampleRate, kMaxSampleRate] Hz: every rate in that
+/// range survives a CSV time column (t = k / rate) and back.
+inline constexpr double kMinSampleRate = 1e-6;
+inline constexpr double kMaxSampleRate = 1e9;
+
+/// Throws InputError naming `what` when channels * num_frames != data.size() (or frames without
+/// channels), a channel name is empty or duplicated, or the sample rate is not 0 and not within
+/// [kMinSampleRate, kMaxSampleRate].
 void validate(const Recording& rec, const std::string& what);
 
 }  // namespace swingpipe

@@ -62,6 +62,9 @@ struct RunConfig {
 RunConfig parse_run_config(const nlohmann::json& j, const std::string& source);
 /// Reads a file (InputError when unreadable; ConfigError with line/column for bad JSON).
 RunConfig load_run_config(const std::filesystem::path& path);
+/// The config file as JSON (io::parse_json: depth-limited, strict): InputError when it cannot be
+/// read, ConfigError "<path>: byte N: ..." when it is not valid JSON.
+nlohmann::json read_run_config_json(const std::filesystem::path& path);
 /// The effective config with every default written out.
 nlohmann::json to_json(const RunConfig& config);
 

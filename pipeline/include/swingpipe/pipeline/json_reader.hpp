@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace swingpipe::pipeline {
@@ -42,6 +43,8 @@ class JsonReader {
   const std::string& path() const { return path_; }
   const std::string& source() const { return source_; }
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  /// Input text for a message: quoted, shortened, escaped (io::quote_input).
+  static std::string quote(std::string_view text);
 
  private:
   const nlohmann::json* find(const std::string& key);

@@ -1,0 +1,301 @@
+// Invariants every reader keeps on any input (see fuzz_support.hpp and FUZZING.md).
+#include "fuzz_support.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "swingpipe/error.hpp"
+#include "swingpipe/host/io.hpp"
+#include "swingpipe/host/library.hpp"
+#include "swingpipe/host/untrusted.hpp"
+#include "swingpipe/pipeline/config.hpp"
+
+namespace swingpipe::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A .tsv/.ts input can hold hundreds of series, each read the same way: the export round trips
+// and the library check take the first few (any bug in a later one is also a bug in a first one,
+// in a shorter input the fuzzer finds too), so a long file costs about what a short one does.
+constexpr std::size_t kRoundTripsPerInput = 8;
+constexpr std::size_t kLibraryRecordingsPerInput = 4;
+
+[[noreturn]] void violation(const std::string& what) {
+  std::fprintf(stderr, "\n*** fuzz invariant violated: %s\n", what.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+void require(bool ok, const std::string& what) {
+  if (!ok) violation(what);
+}
+
+/// An error message that names the input (`name` first), is valid UTF-8 and stays short.
+void check_message(const std::string& msg, const std::string& name) {
+  require(msg.rfind(name, 0) == 0, "error message does not start with the file name: " + msg);
+  require(io::is_valid_utf8(msg), "error message is not valid UTF-8: " + io::quote_input(msg, 400));
+  require(msg.size() <= 1500,
+          "error message of " + std::to_string(msg.size()) +
+              " bytes (untrusted input dumped whole?): " + io::quote_input(msg, 400));
+}
+
+bool same_bits(double a, double b) {
+  return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+}
+
+void same_values(const std::vector<double>& a, const std::vector<double>& b,
+                 const std::string& what) {
+  require(a.size() == b.size(),
+          what + ": " + std::to_string(a.size()) + " values became " + std::to_string(b.size()));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!same_bits(a[i], b[i]))
+      violation(what + ": value " + std::to_string(i) + " changed from " + std::to_string(a[i]) +
+                " to " + std::to_string(b[i]));
+}
+
+void same_meta(const RecordingMeta& a, const RecordingMeta& b, const std::string& what) {
+  require(a.filename == b.filename, what + ": filename changed");
+  require(a.golfer_name == b.golfer_name, what + ": golfer_name changed");
+  require(a.date_recorded == b.date_recorded, what + ": date_recorded changed");
+  require(a.club_type == b.club_type, what + ": club_type changed");
+  require(a.model_name == b.model_name, what + ": model_name changed");
+  require(a.swing_type == b.swing_type, what + ": swing_type changed");
+  require(a.rating == b.rating, what + ": rating changed");
+  require(a.tags == b.tags, what + ": tags changed");
+  require(a.notes == b.notes, what + ": notes changed");
+  require(same_bits(a.duration, b.duration), what + ": duration changed");
+  require(same_bits(a.peak_club_speed, b.peak_club_speed), what + ": peak_club_speed changed");
+  require(a.num_frames == b.num_frames, what + ": num_frames changed");
+  require(a.label == b.label, what + ": label changed");
+}
+
+/// Everything a recording holds, bit for bit (ids and checksums aside: the library sets those).
+void same_recording(const Recording& a, const Recording& b, const std::string& what) {
+  same_meta(a.meta, b.meta, what);
+  require(same_bits(a.sample_rate, b.sample_rate), what + ": sample rate changed");
+  require(a.channels == b.channels, what + ": channel names changed");
+  require(a.units == b.units, what + ": units changed");
+  require(a.meta.attributes == b.meta.attributes, what + ": attributes changed");
+  same_values(a.data, b.data, what);
+}
+
+/// What every accepted recording must be.
+void check_accepted(const Recording& rec, const io::ValueOptions& opt) {
+  require(rec.channel_count() >= 1, "accepted a recording without channels");
+  require(rec.frames() >= 1, "accepted a recording without frames");
+  try {
+    validate(rec, "accepted recording");
+  } catch (const InputError& e) {
+    violation(std::string("accepted an invalid recording: ") + e.what());
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double v : rec.data) {
+    if (std::isnan(v)) require(same_bits(v, nan), "a NaN that is not the canonical quiet NaN");
+    if (std::isinf(v)) require(opt.allow_infinite, "accepted +-inf without allow_infinite");
+  }
+  const auto& m = rec.meta;
+  for (const std::string* s : {&m.filename, &m.golfer_name, &m.date_recorded, &m.club_type,
+                               &m.model_name, &m.swing_type, &m.notes, &m.checksum, &m.label})
+    require(io::is_valid_utf8(*s), "accepted metadata text that is not UTF-8");
+  for (const auto& c : rec.channels)
+    require(io::is_valid_utf8(c) && io::control_char_at(c) == std::string::npos,
+            "accepted a channel name with invalid UTF-8 or a control character");
+}
+
+/// The outcome of one read: the recordings, or the error message.
+struct Outcome {
+  std::vector<Recording> recs;
+  std::optional<std::string> error;
+};
+
+Outcome read(std::string_view bytes, const fs::path& name, const io::ValueOptions& opt) {
+  try {
+    io::ImportOptions o;
+    o.values = opt;
+    return {io::parse_any(bytes, name, o), std::nullopt};
+  } catch (const InputError& e) {
+    check_message(e.what(), name.string());
+    return {{}, e.what()};
+  } catch (const std::exception& e) {
+    violation(std::string("reader threw ") + typeid(e).name() +
+              " instead of InputError: " + e.what());
+  }
+}
+
+/// Reading back what a writer wrote, under the same options.
+Recording read_back(std::string_view bytes, const fs::path& name, const io::ValueOptions& opt,
+                    double sample_rate) {
+  try {
+    if (name.extension() == ".npy") return io::parse_npy(bytes, name, sample_rate, opt);
+    io::ImportOptions o;
+    o.values = opt;
+    auto recs = io::parse_any(bytes, name, o);
+    require(recs.size() == 1, "a written file read back as " + std::to_string(recs.size()));
+    return recs[0];
+  } catch (const std::exception& e) {
+    violation("what " + name.string() + " wrote does not read back: " + e.what());
+  }
+}
+
+void check_round_trips(const Recording& rec, const io::ValueOptions& opt) {
+  // JSON keeps everything.
+  const Recording j = read_back(io::json_text(rec, "rt.json"), "rt.json", opt, 0);
+  same_recording(rec, j, "JSON round trip");
+
+  // NPY keeps the shape and every value (names become c0, c1, ...; the rate is not in the file).
+  const Recording n = read_back(io::npy_bytes(rec, "rt.npy"), "rt.npy", opt, rec.sample_rate);
+  require(n.channel_count() == rec.channel_count() && n.frames() == rec.frames(),
+          "NPY round trip changed the shape");
+  same_values(rec.data, n.data, "NPY round trip");
+
+  // CSV keeps names and values; the time column carries the rate (from two frames on) to
+  // rounding. A channel named like the time column cannot be written with one.
+  std::string csv;
+  try {
+    csv = io::csv_text(rec, "rt.csv");
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    require(msg.find("clashes with the time column") != std::string::npos ||
+                msg.find("every channel name reads as a number") != std::string::npos,
+            "CSV writer refused a recording: " + msg);
+    return;
+  }
+  const Recording c = read_back(csv, "rt.csv", opt, 0);
+  require(c.channels == rec.channels, "CSV round trip changed channel names");
+  same_values(rec.data, c.data, "CSV round trip");
+  if (rec.sample_rate > 0 && rec.frames() >= 2)
+    require(std::abs(c.sample_rate - rec.sample_rate) <= 1e-12 * rec.sample_rate,
+            "CSV round trip changed the sample rate from " + std::to_string(rec.sample_rate) +
+                " to " + std::to_string(c.sample_rate));
+  else
+    require(c.sample_rate == 0, "CSV round trip invented a sample rate");
+}
+
+/// One library per process, in $SWINGPIPE_FUZZ_TMP (tools/fuzz.sh: /dev/shm) or the temp folder.
+class ScratchLibrary {
+ public:
+  ScratchLibrary() {
+    const char* env = std::getenv("SWINGPIPE_FUZZ_TMP");
+    const fs::path base = env && *env ? fs::path(env) : fs::temp_directory_path();
+    dir_ = base / ("swingpipe-fuzz-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    lib_ = std::make_unique<RecordingLibrary>(dir_ / "library.db");
+  }
+  ~ScratchLibrary() {
+    lib_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  RecordingLibrary& get() { return *lib_; }
+
+ private:
+  fs::path dir_;
+  std::unique_ptr<RecordingLibrary> lib_;
+};
+
+RecordingLibrary& library() {
+  static ScratchLibrary lib;
+  return lib.get();
+}
+
+void check_library(const std::vector<Recording>& recs) {
+  RecordingLibrary& lib = library();
+  const int64_t before = lib.count();
+  std::vector<int64_t> ids;
+  try {
+    ids = lib.add_all(recs);
+  } catch (const std::exception& e) {
+    violation(std::string("the library refused what the reader accepted: ") + e.what());
+  }
+  require(ids.size() == recs.size(), "add_all returned the wrong number of ids");
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    const Recording back = lib.get(ids[i]);
+    same_recording(recs[i], back, "library round trip");
+    if (!recs[i].meta.checksum.empty())
+      require(back.meta.checksum == recs[i].meta.checksum, "library checksum differs");
+  }
+  // Adding them again is refused (duplicate filenames) and changes nothing.
+  const int64_t after = lib.count();
+  try {
+    lib.add_all(recs);
+    violation("the library accepted duplicate filenames");
+  } catch (const InputError&) {
+  }
+  require(lib.count() == after, "a refused add_all changed the library");
+  for (int64_t id : ids) lib.remove(id);
+  require(lib.count() == before, "removing what was added did not restore the library");
+}
+
+}  // namespace
+
+void check_reader(const uint8_t* data, std::size_t size, const char* extension) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const fs::path name = std::string("fuzz") + extension;
+  const io::ValueOptions strict;
+  io::ValueOptions lenient;
+  lenient.allow_infinite = true;
+  lenient.empty_is_missing = true;
+
+  const Outcome s = read(bytes, name, strict);
+  const Outcome l = read(bytes, name, lenient);
+  if (!s.error) {
+    require(!l.error,
+            "the lenient read refused what the strict read accepted: " + l.error.value_or(""));
+    require(s.recs.size() == l.recs.size(), "strict and lenient reads differ in size");
+    for (std::size_t i = 0; i < s.recs.size(); ++i) {
+      check_accepted(s.recs[i], strict);
+      same_recording(s.recs[i], l.recs[i], "strict vs lenient read");
+    }
+  }
+  if (l.error) return;
+  require(!l.recs.empty(), "a read returned no recordings and no error");
+  for (std::size_t i = 0; i < l.recs.size(); ++i) {
+    check_accepted(l.recs[i], lenient);
+    if (i < kRoundTripsPerInput) check_round_trips(l.recs[i], lenient);
+  }
+  const std::size_t n = std::min(l.recs.size(), kLibraryRecordingsPerInput);
+  check_library({l.recs.begin(), l.recs.begin() + static_cast<std::ptrdiff_t>(n)});
+}
+
+void check_run_config(const uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string source = "fuzz.json";
+  nlohmann::json j;
+  pipeline::RunConfig config;
+  try {
+    j = io::parse_json(text, source);
+    config = pipeline::parse_run_config(j, source);
+  } catch (const InputError& e) {
+    check_message(e.what(), source);
+    return;
+  } catch (const std::exception& e) {
+    violation(std::string("run config parsing threw ") + typeid(e).name() +
+              " instead of InputError: " + e.what());
+  }
+  // An accepted config prints to JSON that parses back to the same config.
+  try {
+    const nlohmann::json printed = pipeline::to_json(config);
+    const std::string dumped = printed.dump();
+    const nlohmann::json again =
+        pipeline::to_json(pipeline::parse_run_config(io::parse_json(dumped, source), source));
+    require(again == printed, "a run config does not survive to_json -> parse_run_config");
+  } catch (const std::exception& e) {
+    violation(std::string("the printed run config does not parse back: ") + e.what());
+  }
+}
+
+}  // namespace swingpipe::fuzz

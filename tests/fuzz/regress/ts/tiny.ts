@@ -1,0 +1,3 @@
+@classLabel true a
+@data
+1e-400,3:a
