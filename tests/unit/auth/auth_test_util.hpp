@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "test_support.hpp"
@@ -42,18 +43,42 @@ inline void sql(const std::filesystem::path& db, const std::string& text) {
   if (rc != SQLITE_OK) throw std::runtime_error("sql: " + msg + "\n" + text);
 }
 
-/// One value of the first row of a query (as text).
-inline std::string sql_value(const std::filesystem::path& db, const std::string& query) {
+/// A value bound to a `?` of a test query: never spliced into the SQL text.
+using SqlParam = std::variant<int64_t, std::string>;
+
+/// Runs one statement with bound parameters; returns the first column of its first row as text
+/// ("" when there is no row or it is NULL). Throws naming the statement when SQLite refuses it.
+inline std::string sql_bound(const std::filesystem::path& db, const std::string& query,
+                             const std::vector<SqlParam>& params = {}) {
   sqlite3* h = nullptr;
-  sqlite3_open(db.c_str(), &h);
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) throw std::runtime_error("open " + db.string());
   sqlite3_stmt* s = nullptr;
   std::string out;
-  if (sqlite3_prepare_v2(h, query.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  int rc = sqlite3_prepare_v2(h, query.c_str(), -1, &s, nullptr);
+  for (std::size_t i = 0; rc == SQLITE_OK && i < params.size(); ++i) {
+    const int at = static_cast<int>(i) + 1;
+    if (const auto* v = std::get_if<int64_t>(&params[i]))
+      rc = sqlite3_bind_int64(s, at, *v);
+    else
+      rc = sqlite3_bind_text(s, at, std::get<std::string>(params[i]).c_str(), -1, SQLITE_TRANSIENT);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  const std::string msg = rc == SQLITE_OK ? "" : sqlite3_errmsg(h);
   sqlite3_finalize(s);
   sqlite3_close(h);
+  if (rc != SQLITE_OK) throw std::runtime_error("sql: " + msg + "\n" + query);
   return out;
+}
+
+/// One value of the first row of a query (as text), parameters bound.
+inline std::string sql_value(const std::filesystem::path& db, const std::string& query,
+                             const std::vector<SqlParam>& params = {}) {
+  return sql_bound(db, query, params);
 }
 
 /// The Python suite's users and api_keys tables as SQLAlchemy creates them on SQLite (from

@@ -41,11 +41,10 @@ TEST_F(Auth, CreateListFindRevoke) {
   ASSERT_TRUE(keys[1].expires_at);
   EXPECT_NEAR(static_cast<double>(*keys[1].expires_at), auth::now_unix() + 3600.0, 5);
   // The secret is not stored: only its hash and prefix hash.
-  EXPECT_EQ(test::sql_value(db(), "SELECT count(*) FROM api_keys WHERE key_hash LIKE '%" +
-                                      a.secret.substr(4) + "%'"),
+  EXPECT_EQ(test::sql_value(db(), "SELECT count(*) FROM api_keys WHERE key_hash LIKE ?",
+                            {"%" + a.secret.substr(4) + "%"}),
             "0");
-  EXPECT_EQ(test::sql_value(
-                db(), "SELECT prefix_hash FROM api_keys WHERE id = " + std::to_string(a.info.id)),
+  EXPECT_EQ(test::sql_value(db(), "SELECT prefix_hash FROM api_keys WHERE id = ?", {a.info.id}),
             prefix_hash(a.secret));
   EXPECT_TRUE(store.revoke(a.info.id));
   EXPECT_FALSE(store.find(a.info.id)->active);
@@ -152,8 +151,7 @@ TEST_F(Auth, LegacyRowsAreFoundByTheFallbackAndIndexedOnFirstUse) {
   EXPECT_EQ(first.outcome, Outcome::ok);
   EXPECT_EQ(first.principal.key_id, legacy_id);
   EXPECT_FALSE(store.find(legacy_id)->legacy);  // its prefix hash was written
-  EXPECT_EQ(test::sql_value(
-                db(), "SELECT prefix_hash FROM api_keys WHERE id = " + std::to_string(legacy_id)),
+  EXPECT_EQ(test::sql_value(db(), "SELECT prefix_hash FROM api_keys WHERE id = ?", {legacy_id}),
             prefix_hash(legacy_key));
   // A fresh verifier (empty cache) now finds it through the index: exactly one bcrypt.
   Verifier fresh(store, no_timer());
@@ -167,8 +165,8 @@ TEST_F(Auth, PythonBcryptRowsVerifyAsLegacyAndIndexedRows) {
   std::vector<int64_t> ids;
   for (const auto& k : keys) ids.push_back(store.insert_legacy(k.hash, "py", "py@x"));
   // One of them indexed the way the Python suite's migration script does (prefix hash set).
-  test::sql(db(), "UPDATE api_keys SET prefix_hash = '" + keys[0].prefix_hash +
-                      "' WHERE id = " + std::to_string(ids[0]));
+  test::sql_bound(db(), "UPDATE api_keys SET prefix_hash = ? WHERE id = ?",
+                  {keys[0].prefix_hash, ids[0]});
   Verifier v(store, no_timer());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const auto r = v.verify(keys[i].key);

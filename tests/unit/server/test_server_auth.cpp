@@ -53,8 +53,8 @@ TEST_F(HttpAuth, TheMatrix) {
   for (const auto& k : py) {
     const int64_t id = auth::KeyStore(config_.keys_database).insert_legacy(k.hash, "py", "py@x");
     if (k.rounds >= 12)
-      test::sql(config_.keys_database, "UPDATE api_keys SET prefix_hash = '" + k.prefix_hash +
-                                           "' WHERE id = " + std::to_string(id));
+      test::sql_bound(config_.keys_database, "UPDATE api_keys SET prefix_hash = ? WHERE id = ?",
+                      {k.prefix_hash, id});
   }
 
   test::InProcessServer s(config_);
