@@ -161,14 +161,7 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
   const int nv = m->nv;
   const int k = iaa::kBaseContributors + (opt.per_actuator ? m->nu : 0);
   const auto ns = static_cast<int64_t>(sites.size());
-  iaa::Result r;
-  r.frames = b.frames;
-  r.nv = nv;
-  r.contributors = k;
-  r.joint.assign(static_cast<std::size_t>(b.frames * k * nv), 0.0);
-  r.site.assign(static_cast<std::size_t>(b.frames * ns * k * 3), 0.0);
-  r.site_bias.assign(static_cast<std::size_t>(b.frames * ns * 3), 0.0);
-  r.closure.assign(static_cast<std::size_t>(b.frames), 0.0);
+  iaa::Result r = iaa::make_result(b.frames, nv, k, ns);
   std::exception_ptr error;
 #pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
   {
@@ -200,17 +193,8 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
           double bias[3];
           mj_jacSite(m, d, J.data(), nullptr, sites[static_cast<std::size_t>(si)]);
           site_bias_acceleration(m, d, sites[static_cast<std::size_t>(si)], cacc.data(), bias);
-          double* out = r.site.data() + ((f * ns + si) * k) * 3;
-          for (int c = 0; c < k; ++c)
-            for (int e = 0; e < 3; ++e) {
-              const double* Je = J.data() + e * nv;
-              const double* Xc = X + c * nv;
-              double v = 0;
-              for (int i = 0; i < nv; ++i) v += Je[i] * Xc[i];
-              out[c * 3 + e] = v + (c == 1 ? bias[e] : 0.0);
-            }
-          for (int e = 0; e < 3; ++e)
-            r.site_bias[static_cast<std::size_t>((f * ns + si) * 3 + e)] = bias[e];
+          iaa::project_site(nv, k, J.data(), X, bias, r.site.data() + ((f * ns + si) * k) * 3,
+                            r.site_bias.data() + (f * ns + si) * 3);
         }
       } catch (...) {
 #pragma omp critical

@@ -173,6 +173,31 @@ bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X) {
   }
 }
 
+Result make_result(int64_t frames, int nv, int k, int64_t ns) {
+  Result r;
+  r.frames = frames;
+  r.nv = nv;
+  r.contributors = k;
+  r.joint.assign(static_cast<std::size_t>(frames * k * nv), 0.0);
+  r.site.assign(static_cast<std::size_t>(frames * ns * k * 3), 0.0);
+  r.site_bias.assign(static_cast<std::size_t>(frames * ns * 3), 0.0);
+  r.closure.assign(static_cast<std::size_t>(frames), 0.0);
+  return r;
+}
+
+void project_site(int nv, int k, const double* J, const double* X, const double* bias, double* out,
+                  double* site_bias) {
+  for (int c = 0; c < k; ++c)
+    for (int e = 0; e < 3; ++e) {
+      const double* Je = J + e * nv;
+      const double* Xc = X + c * nv;
+      double v = 0;
+      for (int i = 0; i < nv; ++i) v += Je[i] * Xc[i];
+      out[c * 3 + e] = v + (c == 1 ? bias[e] : 0.0);
+    }
+  for (int e = 0; e < 3; ++e) site_bias[e] = bias[e];
+}
+
 double frame_closure(int nv, const double* X, const double* qacc) {
   double scale = 1e-300, err = 0;
   for (int i = 0; i < nv; ++i) {
@@ -220,14 +245,7 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
   const int nv = b.nv;
   const int k = kBaseContributors + (opt.per_actuator ? b.nu : 0);
   const auto ns = static_cast<int64_t>(sites.size());
-  Result r;
-  r.frames = b.frames;
-  r.nv = nv;
-  r.contributors = k;
-  r.joint.assign(static_cast<std::size_t>(b.frames * k * nv), 0.0);
-  r.site.assign(static_cast<std::size_t>(b.frames * ns * k * 3), 0.0);
-  r.site_bias.assign(static_cast<std::size_t>(b.frames * ns * 3), 0.0);
-  r.closure.assign(static_cast<std::size_t>(b.frames), 0.0);
+  Result r = make_result(b.frames, nv, k, ns);
   std::exception_ptr error;
 #pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
   {
@@ -268,16 +286,8 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
           tree::point_jacobian(tv, cdof, site.body, p, J.data());
           tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, cvel, cdof_dot, cacc, site.body,
                                         p, bias);
-          double* out = r.site.data() + ((f * ns + si) * k) * 3;
-          for (int c = 0; c < k; ++c)
-            for (int e = 0; e < 3; ++e) {
-              double v = 0;
-              for (int i = 0; i < nv; ++i)
-                v += J[static_cast<std::size_t>(e * nv + i)] * X[c * nv + i];
-              out[c * 3 + e] = v + (c == 1 ? bias[e] : 0.0);
-            }
-          for (int e = 0; e < 3; ++e)
-            r.site_bias[static_cast<std::size_t>((f * ns + si) * 3 + e)] = bias[e];
+          project_site(nv, k, J.data(), X, bias, r.site.data() + ((f * ns + si) * k) * 3,
+                       r.site_bias.data() + (f * ns + si) * 3);
         }
       } catch (...) {
 #pragma omp critical

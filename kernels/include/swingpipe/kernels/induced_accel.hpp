@@ -93,6 +93,14 @@ bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X);
 /// The closure measure of one frame (see Result::closure): X holds at least 6 rows.
 double frame_closure(int nv, const double* X, const double* qacc);
 
+/// A Result of `frames` frames, nv DoF, k contributors and ns sites, every array sized and zero.
+Result make_result(int64_t frames, int nv, int k, int64_t ns);
+
+/// One site of one frame: out[c * 3 + e] = J[e] . X[c], plus bias[e] for the velocity-coupling
+/// contributor (c = 1); site_bias[e] = bias[e]. J is 3 x nv and X is k x nv, row-major.
+void project_site(int nv, int k, const double* J, const double* X, const double* bias, double* out,
+                  double* site_bias);
+
 /// The whole per-frame computation on the GPU from `tree` (M(q) and G(q) recomputed on the
 /// device; the recorded gravity channel is not read), inputs streamed from pinned memory.
 /// BackendError without CUDA or without a device; InputError for bad inputs.
