@@ -438,10 +438,11 @@ const std::vector<std::string>& recorded_sites() {
   return sites;
 }
 
-Recording simulate_swing(const std::shared_ptr<const engine::Model>& model, const SwingParams& p,
-                         double sample_rate) {
-  const mjModel* m = model->get();
-  const double dt = m->opt.timestep;
+namespace {
+
+/// Model steps per recorded frame; InputError unless `sample_rate` divides the step rate.
+int64_t decimation_of(const engine::Model& model, double sample_rate) {
+  const double dt = model.get()->opt.timestep;
   if (!(sample_rate > 0) || !std::isfinite(sample_rate))
     throw InputError("simulate: sample rate must be a number > 0, got " +
                      std::to_string(sample_rate));
@@ -450,7 +451,17 @@ Recording simulate_swing(const std::shared_ptr<const engine::Model>& model, cons
   if (decimation < 1 || std::abs(ratio - static_cast<double>(decimation)) > 1e-9)
     throw InputError("simulate: sample rate " + std::to_string(sample_rate) +
                      " Hz does not divide the model's step rate " + std::to_string(1 / dt) +
-                     " Hz (" + model->path().string() + ")");
+                     " Hz (" + model.path().string() + ")");
+  return decimation;
+}
+
+}  // namespace
+
+Recording simulate_swing(const std::shared_ptr<const engine::Model>& model, const SwingParams& p,
+                         double sample_rate) {
+  const mjModel* m = model->get();
+  const double dt = m->opt.timestep;
+  const int64_t decimation = decimation_of(*model, sample_rate);
   Kinematics kin(*model);
   const Plan plans = make_plans(*model, p);
   const auto steps = static_cast<int64_t>(std::floor(p.duration() / dt + 1e-9));
@@ -560,9 +571,7 @@ int64_t impact_frame(const Recording& rec) {
   return best;
 }
 
-SimulateSummary simulate_to_library(RecordingLibrary& library, const SimulateOptions& opt,
-                                    const std::function<void(int64_t)>& progress) {
-  const auto t0 = std::chrono::steady_clock::now();
+std::shared_ptr<const engine::Model> check_options(const SimulateOptions& opt) {
   if (opt.count < 0)
     throw InputError("simulate: count must be >= 0, got " + std::to_string(opt.count));
   if (opt.threads < 0)
@@ -571,9 +580,18 @@ SimulateSummary simulate_to_library(RecordingLibrary& library, const SimulateOpt
     throw InputError("simulate: batch size must be >= 0, got " + std::to_string(opt.batch_size));
   engine::LoadOptions lo;
   lo.tolerance = opt.tolerance;
-  const auto model = engine::Model::load(opt.model, lo);
+  auto model = engine::Model::load(opt.model, lo);
   { Kinematics check(*model); }                  // InputError naming a missing golfer body or site
   make_plans(*model, draw_params(opt.seed, 0));  // InputError for actuators it cannot drive
+  decimation_of(*model, opt.sample_rate);
+  return model;
+}
+
+SimulateSummary simulate_to_library(RecordingLibrary& library, const SimulateOptions& opt,
+                                    const std::function<void(int64_t)>& progress,
+                                    const std::function<bool()>& stop_requested) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto model = check_options(opt);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
   const int64_t batch = opt.batch_size > 0 ? opt.batch_size : std::max<int64_t>(4, 2 * threads);
   const std::string tag = engine::model_sha256_tag(*model);
@@ -636,7 +654,12 @@ SimulateSummary simulate_to_library(RecordingLibrary& library, const SimulateOpt
     }
     recs.clear();
     recs.shrink_to_fit();
+    sum.handled = end;
     if (progress) progress(end);
+    if (end < opt.count && stop_requested && stop_requested()) {
+      sum.stopped = true;
+      break;
+    }
   }
   if (sum.count == 0) sum.min_impact_speed = 0;
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -74,8 +74,10 @@ void add_serve(CLI::App& app, Globals& g) {
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve the HTTP task API (see configs/server.json for every setting and its default, and "
-      "GET /openapi.json for the endpoints). Listens on 127.0.0.1:8750 by default; SIGINT or "
-      "SIGTERM stops it gracefully (running tasks finish or stop at a checkpoint).");
+      "GET /openapi.json for the endpoints: the library, POST /v1/runs for analyses, POST "
+      "/v1/simulations for MuJoCo swings of a model named in simulations.models_dir, tasks). "
+      "Listens on 127.0.0.1:8750 by default; SIGINT or SIGTERM stops it gracefully (running "
+      "tasks finish or stop at a checkpoint).");
   cmd->add_option("--config", f->config, "Server config (JSON); default: the built-in defaults");
   cmd->add_option("--port", f->port, "Override listen.port (0 = any free port, printed)")
       ->check(CLI::Range(0, 65535));

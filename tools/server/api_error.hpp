@@ -19,7 +19,7 @@ inline constexpr std::string_view kErrorCodes[] = {
     "unsupported_format", "invalid_upload", "duplicate_recording", "recording_not_found",
     // tasks and runs
     "task_not_found", "task_not_finished", "task_finished", "registry_full", "run_in_progress",
-    "analysis_not_found", "analysis_required", "no_csv",
+    "simulation_in_progress", "analysis_not_found", "analysis_required", "no_csv",
     // keys
     "key_not_found",
     // the server

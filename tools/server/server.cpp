@@ -206,6 +206,7 @@ void Server::Impl::add_routes() {
   router.add({"GET", "/v1/recordings/{id}", kRead, {"data"}, Body::none, h(&Impl::get_recording)});
   router.add({"GET", "/v1/library/stats", kRead, {}, Body::none, h(&Impl::library_stats)});
   router.add({"POST", "/v1/runs", kRun, {}, Body::json, h(&Impl::submit_run)});
+  router.add({"POST", "/v1/simulations", kRun, {}, Body::json, h(&Impl::submit_simulation)});
   router.add({"GET", "/v1/tasks/{id}", kRead, {"wait"}, Body::none, h(&Impl::get_task)});
   router.add({"GET",
               "/v1/tasks/{id}/results",

@@ -97,6 +97,13 @@ ServerConfig parse_server_config(const nlohmann::json& j, const std::string& sou
     u.finish();
   }
   {
+    JsonReader m = r.child("simulations");
+    read_path(m, "models_dir", c.models_dir);
+    read_range<int64_t>(m, "max_count", c.simulation_max_count, 1, 100000000);
+    read_range(m, "threads", c.simulation_threads, 0, 4096);
+    m.finish();
+  }
+  {
     JsonReader s = r.child("shutdown");
     read_range(s, "grace_seconds", c.shutdown_grace_seconds, 0, 86400);
     s.finish();
@@ -153,6 +160,10 @@ nlohmann::ordered_json to_json(const ServerConfig& c) {
                              {"batch_size", c.run_batch_size},
                              {"threads", c.run_threads},
                              {"formats", c.run_output_formats}}},
+                           {"simulations",
+                            {{"models_dir", c.models_dir},
+                             {"max_count", c.simulation_max_count},
+                             {"threads", c.simulation_threads}}},
                            {"shutdown", {{"grace_seconds", c.shutdown_grace_seconds}}}};
   return j;
 }

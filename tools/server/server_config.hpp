@@ -57,6 +57,11 @@ struct ServerConfig {
   int run_threads = 0;  ///< kernel threads, 0 = all cores
   std::vector<std::string> run_output_formats{"json", "csv"};
 
+  // simulations (POST /v1/simulations): models are named, never given as paths
+  std::string models_dir = "configs/models";  ///< <models_dir>/<name>.xml
+  int64_t simulation_max_count = 10000;       ///< swings per request
+  int simulation_threads = 0;                 ///< 0 = all cores
+
   // shutdown
   int shutdown_grace_seconds = 30;  ///< running tasks get this long to finish, then checkpoint
 };

@@ -92,6 +92,8 @@ struct Server::Impl {
   void get_task(Call& c);
   void task_results(Call& c);
   void cancel_task(Call& c);
+  // handlers_simulations.cpp
+  void submit_simulation(Call& c);
   // handlers_keys.cpp
   void list_keys(Call& c);
   void create_key(Call& c);

@@ -174,6 +174,49 @@ TEST(SwingSim, LibraryBatchesAreTheSameForAnyThreadCountAndResume) {
   EXPECT_THROW(sim::simulate_to_library(lib, other), InputError);
 }
 
+TEST(SwingSim, AStopRequestEndsAfterABatchAndTheSameCallResumes) {
+  test::TempDir dir;
+  RecordingLibrary lib(dir / "lib.db");
+  sim::SimulateOptions o;
+  o.model = test::golfer_model("upper");
+  o.count = 3;
+  o.seed = 5;
+  o.batch_size = 1;
+  o.threads = 1;
+  int asked = 0;
+  const auto first = sim::simulate_to_library(lib, o, {}, [&] { return ++asked == 1; });
+  EXPECT_TRUE(first.stopped);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(first.count, 1);
+  EXPECT_EQ(first.handled, 1);
+  EXPECT_EQ(lib.count(), 1);
+  // Never asked after the last batch: a finished run is not "stopped".
+  const auto rest = sim::simulate_to_library(lib, o, {}, [&] { return false; });
+  EXPECT_FALSE(rest.stopped);
+  EXPECT_EQ(rest.skipped, 1);
+  EXPECT_EQ(rest.count, 2);
+  EXPECT_EQ(rest.handled, 3);
+  EXPECT_EQ(lib.count(), 3);
+}
+
+TEST(SwingSim, CheckOptionsRefusesWhatSimulatingWouldRefuseWithoutSimulating) {
+  sim::SimulateOptions o;
+  o.model = test::golfer_model("upper");
+  EXPECT_EQ(sim::check_options(o)->nv(), 16);
+  o.sample_rate = 333;
+  try {
+    sim::check_options(o);
+    ADD_FAILURE() << "333 Hz accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not divide the model's step rate"),
+              std::string::npos)
+        << e.what();
+  }
+  o.sample_rate = 500;
+  o.batch_size = -1;
+  EXPECT_THROW(sim::check_options(o), InputError);
+}
+
 TEST(SwingSim, BadOptions) {
   test::TempDir dir;
   RecordingLibrary lib(dir / "lib.db");

@@ -102,7 +102,14 @@ struct SimulateSummary {
   std::string model, model_sha256;
   double seconds = 0;
   double min_impact_speed = 0, max_impact_speed = 0;  ///< club-head speed at impact, m/s
+  bool stopped = false;  ///< stop_requested said so after a batch: fewer than count handled
+  int64_t handled = 0;   ///< swings handled (stored now or skipped): count + skipped
 };
+
+/// The checks simulate_to_library makes before simulating anything, alone: counts, the model
+/// (loaded: NotFoundError when missing, InputError naming the file and line when invalid), its
+/// golfer bodies and actuators, and that `sample_rate` divides its step rate. Returns the model.
+std::shared_ptr<const engine::Model> check_options(const SimulateOptions& options);
 
 /// Simulates `count` swings into `library`, `batch_size` at a time (a batch is simulated on
 /// `threads` threads, then stored in one transaction and dropped, so memory does not grow with
@@ -110,8 +117,11 @@ struct SimulateSummary {
 /// "sim/<model>/seed<S>/swing_<index>"; a swing whose filename is already in the library is
 /// skipped (a killed run resumes: the same seed gives the same swing), and counted. The model
 /// hash of a skipped swing must match (InputError otherwise). `progress(done)` is called after
-/// each stored batch with the number of swings handled so far.
+/// each stored batch with the number of swings handled so far. When `stop_requested` returns
+/// true after a batch, it stops there (every stored swing complete; `stopped` set): the same call
+/// again resumes.
 SimulateSummary simulate_to_library(RecordingLibrary& library, const SimulateOptions& options,
-                                    const std::function<void(int64_t done)>& progress = {});
+                                    const std::function<void(int64_t done)>& progress = {},
+                                    const std::function<bool()>& stop_requested = {});
 
 }  // namespace swingpipe::sim
