@@ -11,10 +11,13 @@ void add_bench(CLI::App& app, Globals&) {
   auto analysis = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand(
       "bench",
-      "Run the kernel benchmarks (Google Benchmark). ANALYSIS selects one group (dtw, stats, "
-      "backend); other flags go to Google Benchmark, e.g. --benchmark_format=json "
-      "--benchmark_out=FILE --benchmark_min_time=0.1 --benchmark_list_tests=true.");
-  cmd->add_option("analysis", *analysis, "Benchmark group (dtw, rqa, stats, backend); default all");
+      "Run the kernel benchmarks (Google Benchmark). ANALYSIS selects one group (auth, backend, "
+      "cwt, dtw, iaa, lag, mocap, rqa, stats, tasks); other flags go to Google Benchmark, e.g. "
+      "--benchmark_format=json --benchmark_out=FILE --benchmark_min_time=0.1 "
+      "--benchmark_list_tests=true, or --benchmark_filter=REGEX instead of ANALYSIS.");
+  cmd->add_option("analysis", *analysis,
+                  "Benchmark group (auth, backend, cwt, dtw, iaa, lag, mocap, rqa, stats, tasks); "
+                  "default all");
   cmd->allow_extras();
   cmd->fallthrough(false);  // --benchmark_* flags stay here instead of reaching the main app
   cmd->callback([cmd, analysis] {
