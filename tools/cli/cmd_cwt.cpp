@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "inputs.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/arrays.hpp"
@@ -72,27 +73,6 @@ double parse_hz(const std::string& text) {
   if (used != text.size() || !(v > 0) || !std::isfinite(v))
     throw InputError("cwt: --frequencies: '" + text + "' is not a frequency > 0 Hz");
   return v;
-}
-
-Recording load(const std::string& spec, const Globals& g) {
-  if (spec.rfind("id:", 0) == 0) {
-    int64_t id = 0;
-    try {
-      std::size_t used = 0;
-      id = std::stoll(spec.substr(3), &used);
-      if (used != spec.size() - 3) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw InputError("cwt: '" + spec + "' is not a recording id (expected id:N)");
-    }
-    RecordingLibrary lib(existing_library(g));
-    return lib.get(id);
-  }
-  if (!std::filesystem::exists(spec)) throw NotFoundError("cwt: '" + spec + "' does not exist");
-  auto recs = io::read_any(spec);
-  if (recs.size() != 1)
-    throw InputError(fmt::format("cwt: '{}' holds {} series; give a file with one recording", spec,
-                                 recs.size()));
-  return std::move(recs.front());
 }
 
 int channel_of(const Recording& rec, const std::string& name, const std::string& spec) {
@@ -146,7 +126,7 @@ Job prepare(const CwtFlags& f, const Globals& g) {
     job.freqs = cwt::geometric_frequencies(f.fmin, f.fmax, f.count);
   }
 
-  job.rec = load(f.input, g);
+  job.rec = load_one_input("cwt", f.input, g);
   const double given = f.sample_rate, stored = job.rec.sample_rate;
   if (given < 0 || std::isnan(given))
     throw InputError(fmt::format("cwt: --sample-rate {} must be > 0 Hz", given));

@@ -19,6 +19,7 @@
 
 #include "command.hpp"
 #include "dtw_flags.hpp"
+#include "inputs.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
@@ -42,21 +43,7 @@ struct Series {
 
 /// A file (every series in it) or `id:N` (one library recording).
 Series load(const std::string& spec, const Globals& g) {
-  std::vector<Recording> recs;
-  if (spec.rfind("id:", 0) == 0) {
-    int64_t id = 0;
-    try {
-      std::size_t used = 0;
-      id = std::stoll(spec.substr(3), &used);
-      if (used != spec.size() - 3) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw InputError("dtw: '" + spec + "' is not a recording id (expected id:N)");
-    }
-    RecordingLibrary lib(existing_library(g));
-    recs.push_back(lib.get(id));
-  } else {
-    recs = io::read_any(spec);
-  }
+  const std::vector<Recording> recs = load_input("dtw", spec, g);
   if (recs.empty()) throw InputError("dtw: '" + spec + "' holds no series");
   Series s;
   s.batch = Batch<double>(recs.front().channel_count());

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "inputs.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/arrays.hpp"
@@ -60,27 +61,10 @@ struct Input {
   std::string name;
 };
 
-int64_t parse_id(const std::string& spec) {
-  try {
-    std::size_t used = 0;
-    const int64_t id = std::stoll(spec.substr(3), &used);
-    if (used == spec.size() - 3 && id > 0) return id;
-  } catch (const std::exception&) {
-  }
-  throw InputError("lag: '" + spec + "' is not a recording id (expected id:N, N >= 1)");
-}
-
 std::vector<Input> load(const LagFlags& f, const Globals& g) {
   std::vector<Input> inputs;
   for (const auto& spec : f.inputs) {
-    std::vector<Recording> recs;
-    if (spec.rfind("id:", 0) == 0) {
-      const int64_t id = parse_id(spec);
-      RecordingLibrary lib(existing_library(g));
-      recs.push_back(lib.get(id));
-    } else {
-      recs = io::read_any(spec);
-    }
+    std::vector<Recording> recs = load_input("lag", spec, g);
     if (recs.empty()) throw InputError("lag: '" + spec + "' holds no series");
     for (auto& r : recs) {
       const std::string name = r.meta.filename.empty() || recs.size() == 1 ? spec : r.meta.filename;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "inputs.hpp"
 #include "output.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
@@ -41,28 +42,6 @@ struct RqaFlags {
   std::string backend = "cpu";
   int threads = 0;
 };
-
-/// One recording from a file (which must hold exactly one series) or `id:N`.
-Recording load_one(const std::string& spec, const Globals& g) {
-  if (spec.rfind("id:", 0) == 0) {
-    int64_t id = 0;
-    try {
-      std::size_t used = 0;
-      id = std::stoll(spec.substr(3), &used);
-      if (used != spec.size() - 3) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw InputError("rqa: '" + spec + "' is not a recording id (expected id:N)");
-    }
-    RecordingLibrary lib(existing_library(g));
-    return lib.get(id);
-  }
-  auto recs = io::read_any(spec);
-  if (recs.size() != 1)
-    throw InputError(fmt::format("rqa: '{}' holds {} series; give a file with one (or id:N)", spec,
-                                 recs.size()));
-  if (recs[0].meta.filename.empty()) recs[0].meta.filename = spec;
-  return std::move(recs[0]);
-}
 
 pipeline::RqaRequest request_of(const RqaFlags& f) {
   pipeline::RqaRequest q;
@@ -108,9 +87,9 @@ nlohmann::json num(double v) {
 
 void run(const RqaFlags& f, const Globals& g) {
   pipeline::RqaRequest q = request_of(f);
-  const Recording a = load_one(f.a, g);
+  const Recording a = load_one_input("rqa", f.a, g);
   std::unique_ptr<Recording> b;
-  if (!f.b.empty()) b = std::make_unique<Recording>(load_one(f.b, g));
+  if (!f.b.empty()) b = std::make_unique<Recording>(load_one_input("rqa", f.b, g));
   std::unique_ptr<pipeline::Progress> bar;
   if (!g.quiet) {
     bar = std::make_unique<pipeline::Progress>("rqa", 1000);
