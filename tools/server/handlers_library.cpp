@@ -127,7 +127,7 @@ void Server::Impl::upload_recording(Call& c) {
   if (!filename)
     throw ApiError(400, "missing_parameter",
                    "'filename' is required: the recording's name in the library, with the "
-                   "file's extension (.csv, .npy, .tsv, .ts or .json)");
+                   "file's extension (.csv, .npy, .tsv, .ts, .json, .c3d, .mot, .sto or .trc)");
   check_filename(*filename);
   try {
     io::format_from_path(*filename);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 
+#include "../io/c3d_writer.hpp"
 #include "api_error.hpp"
 #include "server_test_util.hpp"
 #include "swingpipe/host/io.hpp"
@@ -280,7 +281,55 @@ TEST_F(Http, UploadsEveryFormatTheCliImports) {
              "application/octet-stream");
   ASSERT_EQ(r->status, 201) << r->body;
   EXPECT_EQ(lib.get(json_of(r)["ids"][0]).data, got.data);
-  EXPECT_EQ(lib.count(), 5 + 1 + 2 + 1);
+  // Motion capture: an OpenSim .mot (degrees, a NaN), a .trc with a missing marker, a C3D.
+  r = c.Post("/v1/recordings?filename=ik.mot", h,
+             "Coordinates\nversion=1\nnRows=2\nnColumns=3\ninDegrees=yes\nendheader\n"
+             "time\tknee\thip\n0\t15\tNaN\n0.01\t-2.25\t7\n",
+             "text/plain");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const Recording mot = lib.get(json_of(r)["ids"][0]);
+  EXPECT_EQ(mot.channels, (std::vector<std::string>{"knee", "hip"}));
+  EXPECT_DOUBLE_EQ(mot.sample_rate, 100);
+  EXPECT_EQ(mot.data[0], 15);
+  EXPECT_EQ(mot.data[1], -2.25);
+  EXPECT_TRUE(std::isnan(mot.data[2]));
+  EXPECT_EQ(mot.data[3], 7);
+  r = c.Post("/v1/recordings?filename=m.trc", h,
+             "PathFileType\t4\t(X/Y/Z)\tm.trc\nDataRate\tCameraRate\tNumFrames\tNumMarkers\t"
+             "Units\n100\t100\t2\t2\tmm\nFrame#\tTime\tA\t\t\tB\t\t\n\t\tX1\tY1\tZ1\tX2\tY2\tZ2\n"
+             "1\t0\t1\t2\t3\t4\t5\t6\n2\t0.01\t1.5\t2\t3\t\t\t\n",
+             "text/plain");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const Recording trc = lib.get(json_of(r)["ids"][0]);
+  ASSERT_EQ(trc.channel_count(), 6);
+  EXPECT_EQ(trc.data[1], 1.5);           // A x, frame 2
+  EXPECT_TRUE(std::isnan(trc.data[7]));  // B x, frame 2: the marker is missing
+  // A C3D (2 markers, 3 frames at 200 Hz, float storage), value for value.
+  test::SynthC3d f;
+  f.point_rate = 200;
+  f.frames = 3;
+  f.point_labels = {"LASI", "club head"};
+  for (int t = 0; t < 3; ++t)
+    for (int k = 0; k < 2; ++k) f.points.push_back({t + 0.5 * k, 2.0 * t, -1.0 - k, 0});
+  r = c.Post("/v1/recordings?filename=trial.c3d", h, f.bytes(), "application/octet-stream");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const Recording c3d = lib.get(json_of(r)["ids"][0]);
+  EXPECT_DOUBLE_EQ(c3d.sample_rate, 200);
+  ASSERT_EQ(c3d.frames(), 3);
+  ASSERT_EQ(c3d.channel_count(), 6);
+  for (int t = 0; t < 3; ++t) {
+    EXPECT_EQ(c3d.channel(0)[t], t);        // LASI x
+    EXPECT_EQ(c3d.channel(3)[t], t + 0.5);  // club head x
+    EXPECT_EQ(c3d.channel(5)[t], -2.0);     // club head z
+  }
+  // A C3D whose bytes are not a C3D file: refused whole, naming the client's file name.
+  r = c.Post("/v1/recordings?filename=bad.c3d", h, std::string(600, 'x'),
+             "application/octet-stream");
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(error_code(r), "invalid_upload");
+  EXPECT_NE(json_of(r)["error"]["message"].get<std::string>().find("bad.c3d"), std::string::npos)
+      << r->body;
+  EXPECT_EQ(lib.count(), 5 + 1 + 2 + 1 + 3);
 }
 
 TEST_F(Http, RunGoesThroughThePipelineAndResultsMatchTheKernel) {
