@@ -2,11 +2,13 @@
 // solve with many right-hand sides (Eigen, fixed-size for the golfer models' nv), closure, and the
 // tree-based reference of the CUDA path.
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <limits>
 #include <string>
@@ -20,6 +22,16 @@ namespace swingpipe::iaa::detail {
 namespace avx2 {
 void substitute(int nv, int k, const double* L, double* X, double* T);
 }
+#define SP_IAA_TREE_ISA(ns)                                                                   \
+  namespace ns {                                                                              \
+  void tree_solve_lanes(int nv, const int32_t* adr, const int32_t* col, const double* LD,     \
+                        int stride, double* T);                                               \
+  void tree_project_lanes(int nv, int stride, const double* T, const double* J, double* acc); \
+  }
+SP_IAA_TREE_ISA(tree_generic)
+SP_IAA_TREE_ISA(tree_avx2)
+SP_IAA_TREE_ISA(tree_avx512)
+#undef SP_IAA_TREE_ISA
 }  // namespace swingpipe::iaa::detail
 
 #define SP_IAA_ISA generic
@@ -173,15 +185,169 @@ bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X) {
   }
 }
 
+TreeSolver::TreeSolver(std::span<const int32_t> dof_parent, dtw::Simd isa) {
+  nv_ = static_cast<int>(dof_parent.size());
+  row_start_.assign(static_cast<std::size_t>(nv_) + 1, 0);
+  for (int i = 0; i < nv_; ++i) {
+    const int32_t p = dof_parent[static_cast<std::size_t>(i)];
+    if (p < -1 || p >= i)
+      throw InputError("induced accelerations: dof " + std::to_string(i) + " has parent " +
+                       std::to_string(p) + " (parents must come first, -1 at a root)");
+    row_start_[static_cast<std::size_t>(i) + 1] = static_cast<int32_t>(columns_.size());
+    for (int32_t j = i; j >= 0; j = dof_parent[static_cast<std::size_t>(j)]) columns_.push_back(j);
+    row_start_[static_cast<std::size_t>(i) + 1] = static_cast<int32_t>(columns_.size());
+  }
+  if (isa == dtw::Simd::best) isa = dtw::cpu_best_simd();
+  if (!dtw::cpu_supports(isa))
+    throw BackendError(std::string("induced accelerations: this CPU cannot run ") +
+                       std::string(dtw::to_string(isa)));
+  isa_ = isa;
+  switch (isa) {
+    case dtw::Simd::avx512:
+      solve_ = detail::tree_avx512::tree_solve_lanes;
+      project_ = detail::tree_avx512::tree_project_lanes;
+      break;
+    case dtw::Simd::avx2:
+      solve_ = detail::tree_avx2::tree_solve_lanes;
+      project_ = detail::tree_avx2::tree_project_lanes;
+      break;
+    default:
+      solve_ = detail::tree_generic::tree_solve_lanes;
+      project_ = detail::tree_generic::tree_project_lanes;
+      break;
+  }
+}
+
+void TreeSolver::gather(const double* dense, double* M) const {
+  for (int i = 0; i < nv_; ++i)
+    for (int32_t p = row_start_[static_cast<std::size_t>(i)];
+         p < row_start_[static_cast<std::size_t>(i) + 1]; ++p)
+      M[p] = dense[int64_t{i} * nv_ + columns_[static_cast<std::size_t>(p)]];
+}
+
+bool TreeSolver::factor(double* M) const {
+  const int32_t* adr = row_start_.data();
+  const int32_t* col = columns_.data();
+  // Rows from the leaves up: row k is final once its descendants (all > k) have been folded in;
+  // it then folds itself into its ancestors' rows. Row k's entries from the one of ancestor i
+  // on are M[k][i], M[k][parent(i)], ...: the same columns as row i, in the same order.
+  for (int k = nv_ - 1; k >= 0; --k) {
+    const double D = M[adr[k]];
+    if (!(D > 0) || !std::isfinite(D)) return false;
+    const double inv = 1.0 / D;
+    const int32_t end = adr[k + 1];
+    for (int32_t p = adr[k] + 1; p < end; ++p) {
+      const double a = M[p] * inv;
+      double* Mi = M + adr[col[p]];
+      const int32_t n = end - p;
+      for (int32_t q = 0; q < n; ++q) Mi[q] -= a * M[p + q];
+      M[p] = a;
+    }
+    M[adr[k]] = inv;
+  }
+  return true;
+}
+
+void TreeSolver::solve_lanes(const double* LD, int stride, double* T) const {
+  solve_(nv_, row_start_.data(), columns_.data(), LD, stride, T);
+}
+
+void TreeSolver::project_lanes(int stride, const double* T, const double* J, double* acc) const {
+  project_(nv_, stride, T, J, acc);
+}
+
+bool TreeSolver::solve(double* M, int k, double* X) const {
+  if (!factor(M)) return false;
+  thread_local LaneBuffer lanes;
+  const int stride = stride_for(k);
+  double* T = lanes.get(static_cast<std::size_t>(nv_) * static_cast<std::size_t>(stride));
+  for (int i = 0; i < nv_; ++i)
+    for (int c = 0; c < stride; ++c) T[i * stride + c] = c < k ? X[c * nv_ + i] : 0.0;
+  solve_lanes(M, stride, T);
+  for (int c = 0; c < k; ++c)
+    for (int i = 0; i < nv_; ++i) X[c * nv_ + i] = T[i * stride + c];
+  return true;
+}
+
+void forces_to_lanes(const FrameBatch& b, int64_t f, bool per_actuator, const double* G, int stride,
+                     double* T) {
+  const int nv = b.nv;
+  const auto row = [&](std::span<const double> s) { return s.data() + f * nv; };
+  const double *bias = row(b.bias), *passive = row(b.passive), *constraint = row(b.constraint),
+               *applied = row(b.applied), *actuator = row(b.actuator);
+  for (int i = 0; i < nv; ++i) {
+    double* t = T + int64_t{i} * stride;
+    t[0] = -G[i];
+    t[1] = -(bias[i] - G[i]);
+    t[2] = passive[i];
+    t[3] = constraint[i];
+    t[4] = applied[i];
+    t[5] = actuator[i];
+    std::fill(t + kBaseContributors, t + stride, 0.0);
+  }
+  if (!per_actuator) return;
+  const std::size_t pairs = b.moment_pairs.size();
+  const double* moment = b.moment_values.data() + static_cast<std::size_t>(f) * pairs;
+  const double* force = b.actuator_force.data() + f * b.nu;
+  for (std::size_t p = 0; p < pairs; ++p) {
+    const auto [a, dof] = b.moment_pairs[p];
+    T[int64_t{dof} * stride + kBaseContributors + a] += moment[p] * force[a];
+  }
+}
+
+void actuator_forces_to_lanes(int nv, int nu, const double* moment, const double* force, int stride,
+                              double* T) {
+  for (int a = 0; a < nu; ++a) {
+    const double fa = force[a];
+    const double* row = moment + int64_t{a} * nv;
+    double* t = T + kBaseContributors + a;
+    for (int v = 0; v < nv; ++v) t[int64_t{v} * stride] += row[v] * fa;
+  }
+}
+
+double lanes_to_rows(int nv, int k, int stride, const double* T, const double* qacc, double* X) {
+  for (int c = 0; c < k; ++c)
+    for (int i = 0; i < nv; ++i) X[c * nv + i] = T[int64_t{i} * stride + c];
+  return frame_closure(nv, X, qacc);
+}
+
+void site_from_lanes(int k, int stride, const double* acc, const double* bias, double* out,
+                     double* site_bias) {
+  for (int c = 0; c < k; ++c)
+    for (int e = 0; e < 3; ++e) out[c * 3 + e] = acc[e * stride + c] + (c == 1 ? bias[e] : 0.0);
+  for (int e = 0; e < 3; ++e) site_bias[e] = bias[e];
+}
+
+namespace {
+
+/// v = n zeros. Large arrays (the contributions: ~6 KB per frame at nv 27) are asked to be backed
+/// by transparent huge pages before they are first touched: far fewer page faults (the kernel's
+/// page-fault path cost more than the solves). Advisory: where the kernel says no, nothing
+/// changes.
+void zeroed(std::vector<double>& v, std::size_t n) {
+  v.clear();
+  v.reserve(n);
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  if (n * sizeof(double) >= 4 * kHuge) {
+    const auto p = reinterpret_cast<std::uintptr_t>(v.data());
+    const std::uintptr_t lo = (p + kHuge - 1) & ~(kHuge - 1);
+    const std::uintptr_t hi = (p + n * sizeof(double)) & ~(kHuge - 1);
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  }
+  v.assign(n, 0.0);
+}
+
+}  // namespace
+
 Result make_result(int64_t frames, int nv, int k, int64_t ns) {
   Result r;
   r.frames = frames;
   r.nv = nv;
   r.contributors = k;
-  r.joint.assign(static_cast<std::size_t>(frames * k * nv), 0.0);
-  r.site.assign(static_cast<std::size_t>(frames * ns * k * 3), 0.0);
-  r.site_bias.assign(static_cast<std::size_t>(frames * ns * 3), 0.0);
-  r.closure.assign(static_cast<std::size_t>(frames), 0.0);
+  zeroed(r.joint, static_cast<std::size_t>(frames * k * nv));
+  zeroed(r.site, static_cast<std::size_t>(frames * ns * k * 3));
+  zeroed(r.site_bias, static_cast<std::size_t>(frames * ns * 3));
+  zeroed(r.closure, static_cast<std::size_t>(frames));
   return r;
 }
 
@@ -229,22 +395,13 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     sites.push_back(static_cast<int>(it - tree.sites.begin()));
   }
   if (!sites.empty()) check_span(b.qvel, b.frames, b.nv, "qvel");
-  tree::TreeView tv;
-  tv.nbody = static_cast<int32_t>(tree.bodies.size());
-  tv.njnt = static_cast<int32_t>(tree.joints.size());
-  tv.nq = tree.nq;
-  tv.nv = tree.nv;
-  tv.bodies = tree.bodies.data();
-  tv.joints = tree.joints.data();
-  tv.qpos0 = tree.qpos0.data();
-  tv.armature = tree.armature.data();
-  tv.dof_body = tree.dof_body.data();
-  tv.dof_parent = tree.dof_parent.data();
-  for (int k = 0; k < 3; ++k) tv.gravity[k] = tree.gravity[k];
+  const tree::TreeView tv = tree::view_of(tree);
 
   const int nv = b.nv;
   const int k = kBaseContributors + (opt.per_actuator ? b.nu : 0);
   const auto ns = static_cast<int64_t>(sites.size());
+  const TreeSolver solver(tree.dof_parent);
+  const int stride = TreeSolver::stride_for(k);
   Result r = make_result(b.frames, nv, k, ns);
   std::exception_ptr error;
 #pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
@@ -262,21 +419,26 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     double* xaxis = xanchor + 3 * tv.njnt;
     double* cdof = xaxis + 3 * tv.njnt;
     double* cdof_dot = cdof + 6 * tv.nv;
-    std::vector<double> M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv)),
+    std::vector<double> M(static_cast<std::size_t>(solver.nnz())), G(static_cast<std::size_t>(nv)),
         J(static_cast<std::size_t>(3) * nv);
+    LaneBuffer lanes;
+    double* T = lanes.get(static_cast<std::size_t>(nv + 3) * static_cast<std::size_t>(stride));
+    double* acc = T + int64_t{nv} * stride;
 #pragma omp for schedule(static)
     for (int64_t f = 0; f < b.frames; ++f) {
       try {
         tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
         tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
-        tree::mass_matrix(tv, cinert, cdof, crb, M.data());
+        tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
         tree::gravity_force(tv, cinert, cdof, cacc, G.data());
-        double* X = r.joint.data() + f * k * nv;
-        forces_with(b, f, opt.per_actuator, G.data(), {X, static_cast<std::size_t>(k * nv)});
-        if (!solve_frame(nv, k, M.data(), X))
+        forces_to_lanes(b, f, opt.per_actuator, G.data(), stride, T);
+        if (!solver.factor(M.data()))
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
-                           " is not positive definite");
-        r.closure[static_cast<std::size_t>(f)] = frame_closure(nv, X, b.qacc.data() + f * nv);
+                           " is not positive definite (or not finite: check its qpos)");
+        solver.solve_lanes(M.data(), stride, T);
+        double* X = r.joint.data() + f * k * nv;
+        r.closure[static_cast<std::size_t>(f)] =
+            lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, X);
         if (ns == 0) continue;
         tree::velocities(tv, b.qvel.data() + f * nv, cdof, cvel, cdof_dot);
         for (int64_t si = 0; si < ns; ++si) {
@@ -286,8 +448,9 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
           tree::point_jacobian(tv, cdof, site.body, p, J.data());
           tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, cvel, cdof_dot, cacc, site.body,
                                         p, bias);
-          project_site(nv, k, J.data(), X, bias, r.site.data() + ((f * ns + si) * k) * 3,
-                       r.site_bias.data() + (f * ns + si) * 3);
+          solver.project_lanes(stride, T, J.data(), acc);
+          site_from_lanes(k, stride, acc, bias, r.site.data() + ((f * ns + si) * k) * 3,
+                          r.site_bias.data() + (f * ns + si) * 3);
         }
       } catch (...) {
 #pragma omp critical

@@ -9,7 +9,11 @@
 //   iaa/cpu/threads:1/nv:<n>  the same on one thread
 //   iaa/cpu_recording/nv:<n>  plus reading the full state from the recording's channels
 //   iaa/tree_cpu/nv:<n>       the CUDA path's tree math on the CPU (its reference)
-//   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M)
+//   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M): contributor
+//                             forces, the tree-sparse L^T D L factor, multi-right-hand-side solve
+//   iaa/solve_dense/nv:<n>    the same with the dense Cholesky of iaa::solve_frame
+//   iaa/mass_mujoco/nv:<n>    M(q) alone, one thread: mj_kinematics, mj_comPos, mj_crb
+//   iaa/mass_tree/nv:<n>      M(q) and G(q) alone, one thread, with the tree math
 //   iaa/cuda/nv:<n>           the CUDA path, transfers included (skipped without a device)
 #include <benchmark/benchmark.h>
 
@@ -20,6 +24,9 @@
 #include <string>
 #include <vector>
 
+#include <mujoco/mujoco.h>
+
+#include "common/rigid_tree_math.hpp"
 #include "swingpipe/host/engine.hpp"
 #include "swingpipe/host/induced_accel_engine.hpp"
 #include "swingpipe/host/recorded_state.hpp"
@@ -109,17 +116,85 @@ void tree_cpu_case(benchmark::State& state, int nv) {
   finish(state, in, kFrames);
 }
 
+/// M of frame 0 (from MuJoCo), reused: the per-frame solve without the position stages.
 void solve_case(benchmark::State& state, int nv) {
   const Input& in = input(nv);
   engine::Data data(in.model);
   const int k = iaa::kBaseContributors + in.model->nu();
+  const iaa::TreeSolver solver(in.tree.dof_parent);
+  std::vector<double> dense(static_cast<std::size_t>(nv) * nv),
+      M0(static_cast<std::size_t>(solver.nnz())), M, X(static_cast<std::size_t>(k) * nv);
+  engine::mass_matrix(data, in.state.qpos.data(), dense.data());
+  solver.gather(dense.data(), M0.data());
+  const int stride = iaa::TreeSolver::stride_for(k);
+  iaa::LaneBuffer lanes;
+  double* T = lanes.get(static_cast<std::size_t>(nv) * static_cast<std::size_t>(stride));
+  int64_t f = 0;
+  for (auto _ : state) {
+    M = M0;
+    iaa::forces_to_lanes(in.batch, f, true, in.batch.gravity.data() + f * nv, stride, T);
+    benchmark::DoNotOptimize(solver.factor(M.data()));
+    solver.solve_lanes(M.data(), stride, T);
+    benchmark::DoNotOptimize(
+        iaa::lanes_to_rows(nv, k, stride, T, in.batch.qacc.data() + f * nv, X.data()));
+    f = (f + 1) % kFrames;
+  }
+  finish(state, in, 1);
+}
+
+/// The same with the dense Cholesky of iaa::solve_frame (the solve before the tree solver).
+void solve_dense_case(benchmark::State& state, int nv) {
+  const Input& in = input(nv);
+  engine::Data data(in.model);
+  const int k = iaa::kBaseContributors + in.model->nu();
   std::vector<double> M0(static_cast<std::size_t>(nv) * nv), M, X(static_cast<std::size_t>(k) * nv);
-  engine::mass_matrix(data, in.state.qpos.data(), M0.data());  // M of frame 0, reused
+  engine::mass_matrix(data, in.state.qpos.data(), M0.data());
   int64_t f = 0;
   for (auto _ : state) {
     M = M0;
     iaa::frame_forces(in.batch, f, true, X);
     benchmark::DoNotOptimize(iaa::solve_frame(nv, k, M.data(), X.data()));
+    f = (f + 1) % kFrames;
+  }
+  finish(state, in, 1);
+}
+
+/// M(q) alone, one thread: MuJoCo's position stages (mj_kinematics, mj_comPos, mj_crb) or the
+/// tree math (kinematics, com_inertia, mass_matrix_sparse, gravity_force).
+void mass_case(benchmark::State& state, int nv, bool tree) {
+  const Input& in = input(nv);
+  engine::Data data(in.model);
+  const mjModel* m = in.model->get();
+  mjData* d = data.get();
+  const iaa::tree::TreeView tv = iaa::tree::view_of(in.tree);
+  std::vector<double> s(static_cast<std::size_t>(iaa::tree::scratch_size(tv))),
+      M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv));
+  const iaa::TreeSolver solver(in.tree.dof_parent);
+  int64_t f = 0;
+  for (auto _ : state) {
+    const double* q = in.batch.qpos.data() + f * in.batch.nq;
+    if (tree) {
+      double* xpos = s.data();
+      double* xquat = xpos + 3 * tv.nbody;
+      double* xmat = xquat + 4 * tv.nbody;
+      double* cinert = xmat + 9 * tv.nbody;
+      double* crb = cinert + 10 * tv.nbody;
+      double* sub = crb + 10 * tv.nbody;
+      double* xanchor = xpos + 48 * int64_t{tv.nbody};
+      double* xaxis = xanchor + 3 * tv.njnt;
+      double* cdof = xaxis + 3 * tv.njnt;
+      iaa::tree::kinematics(tv, q, xpos, xquat, xmat, xanchor, xaxis);
+      iaa::tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
+      iaa::tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
+      iaa::tree::gravity_force(tv, cinert, cdof, sub, G.data());
+    } else {
+      mju_copy(d->qpos, q, m->nq);
+      mj_kinematics(m, d);
+      mj_comPos(m, d);
+      mj_crb(m, d);
+      M[0] = d->qM[0];
+    }
+    benchmark::DoNotOptimize(M.data());
     f = (f + 1) % kFrames;
   }
   finish(state, in, 1);
@@ -159,6 +234,15 @@ bool register_iaa() {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("iaa/solve" + n).c_str(), [=](benchmark::State& s) {
       solve_case(s, nv);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/solve_dense" + n).c_str(), [=](benchmark::State& s) {
+      solve_dense_case(s, nv);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/mass_mujoco" + n).c_str(), [=](benchmark::State& s) {
+      mass_case(s, nv, false);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/mass_tree" + n).c_str(), [=](benchmark::State& s) {
+      mass_case(s, nv, true);
     })->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("iaa/cuda" + n).c_str(),
                                  [=](benchmark::State& s) { cuda_case(s, nv); })

@@ -16,6 +16,7 @@
 // an input: the CPU path recomputes it with MuJoCo's position stages (host/engine, which calls
 // solve_frame below), the CUDA path with the composite-rigid-body code of kernels/common from a
 // KinematicTree exported once from the model.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -89,6 +90,95 @@ bool solve_frame(int nv, int k, double* M, double* X);
 /// benchmarks: scalar (generic code), avx2 or best. BackendError when this CPU cannot run `isa`,
 /// and for avx512 (no such variant: 512-bit vectors measured slower than AVX2).
 bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X);
+
+/// 64-byte aligned scratch of doubles (TreeSolver's lanes), reused across frames.
+class LaneBuffer {
+ public:
+  /// At least n doubles, 64-byte aligned (contents unspecified after growing).
+  double* get(std::size_t n) {
+    if (buf_.size() < n + 8) buf_.resize(n + 8);
+    const auto misalign = reinterpret_cast<std::uintptr_t>(buf_.data()) % 64;
+    return buf_.data() + (misalign ? (64 - misalign) / sizeof(double) : 0);
+  }
+
+ private:
+  std::vector<double> buf_;
+};
+
+/// Solves M(q) X = F on a kinematic tree, using M's sparsity: M[i][j] != 0 only where one dof is
+/// an ancestor of the other (dof_parent), so M = L^T D L with L (unit lower triangular) on the
+/// same pattern, no fill-in (Featherstone's LTDL, MuJoCo's mj_factorM), and each right-hand side
+/// costs O(sum of the dofs' depths) instead of O(nv^2). This is what both CPU paths use.
+///
+/// Sparse layout (MuJoCo's qM layout): row i holds M[i][i], then M[i][j] for the ancestors j of
+/// i, nearest first, starting at row_start()[i]; columns() names each entry's j.
+///
+/// Right-hand sides are solved as lanes: T holds nv rows of `stride` doubles (stride a multiple
+/// of kBlock, T 64-byte aligned), row i being dof i of every right-hand side; the substitution
+/// runs 8 right-hand sides per vector operation (AVX-512, AVX2 + FMA or generic code, picked at
+/// construction).
+class TreeSolver {
+ public:
+  static constexpr int kBlock = 8;
+
+  TreeSolver() = default;
+  /// From each dof's parent dof (-1 at a root; parents come first). InputError for a bad parent;
+  /// BackendError when this CPU cannot run `isa` (best: the widest it can).
+  explicit TreeSolver(std::span<const int32_t> dof_parent, dtw::Simd isa = dtw::Simd::best);
+
+  int nv() const { return nv_; }
+  int64_t nnz() const { return static_cast<int64_t>(columns_.size()); }
+  const std::vector<int32_t>& row_start() const { return row_start_; }  ///< nv + 1
+  const std::vector<int32_t>& columns() const { return columns_; }      ///< nnz
+  dtw::Simd isa() const { return isa_; }
+  /// The lane stride for k right-hand sides: k rounded up to kBlock.
+  static int stride_for(int k) { return (k + kBlock - 1) / kBlock * kBlock; }
+
+  /// The sparse values (nnz) of a dense row-major nv x nv M (its lower triangle is read).
+  void gather(const double* dense, double* M) const;
+  /// Factorizes the sparse M in place into L^T D L: row k becomes 1/D[k], then L[k][ancestors].
+  /// Returns false (M unspecified) when M is not positive definite or holds NaN or infinity.
+  bool factor(double* M) const;
+  /// Solves every lane of T in place with a factor from factor().
+  void solve_lanes(const double* LD, int stride, double* T) const;
+  /// acc (3 rows of `stride`, 64-byte aligned) = J T for a 3 x nv row-major J: a point's linear
+  /// acceleration for every lane.
+  void project_lanes(int stride, const double* T, const double* J, double* acc) const;
+  /// factor() then solve for k right-hand sides stored as rows (X: k x nv, in place; thread-local
+  /// scratch). Returns false when M is not positive definite.
+  bool solve(double* M, int k, double* X) const;
+
+ private:
+  using SolveFn = void (*)(int, const int32_t*, const int32_t*, const double*, int, double*);
+  using ProjectFn = void (*)(int, int, const double*, const double*, double*);
+  int nv_ = 0;
+  std::vector<int32_t> row_start_, columns_;
+  dtw::Simd isa_ = dtw::Simd::scalar;
+  SolveFn solve_ = nullptr;
+  ProjectFn project_ = nullptr;
+};
+
+/// The contributor forces of frame f with gravity G (nv values) as lanes: T row i (of `stride`
+/// doubles) gets contributor c's force on dof i in lane c, zero in the lanes past the
+/// contributors.
+void forces_to_lanes(const FrameBatch& batch, int64_t frame, bool per_actuator, const double* G,
+                     int stride, double* T);
+
+/// Adds actuator a's generalized force moment[a][v] * force[a] to lane kBaseContributors + a of
+/// every row v of T (moment: the dense nu x nv actuator moment matrix of one frame, force: nu).
+/// Every entry counts, so a NaN force shows in its contributor even where its moment is zero.
+void actuator_forces_to_lanes(int nv, int nu, const double* moment, const double* force, int stride,
+                              double* T);
+
+/// The k solved lanes of T as rows (X: k x nv, the Result::joint layout of one frame); returns
+/// the frame's closure measure against qacc (as frame_closure).
+double lanes_to_rows(int nv, int k, int stride, const double* T, const double* qacc, double* X);
+
+/// A site's rows of one frame from its projected lanes (acc from project_lanes): out[c * 3 + e] =
+/// acc[e * stride + c], plus bias[e] for the velocity-coupling contributor; site_bias[e] =
+/// bias[e].
+void site_from_lanes(int k, int stride, const double* acc, const double* bias, double* out,
+                     double* site_bias);
 
 /// The closure measure of one frame (see Result::closure): X holds at least 6 rows.
 double frame_closure(int nv, const double* X, const double* qacc);
