@@ -168,6 +168,15 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
                      std::to_string(m->nu) + ")");
   // Per-actuator forces come from the dense moment matrices of the recording, frame by frame in
   // the parallel loop (no serial pass over all frames to find the non-zero pairs first).
+  if (opt.mass_source == iaa::MassSource::tree && m->nmocap == 0) {
+    // The default: M(q) and G(q) from the tree math of kernels/common (the CUDA path's code, run
+    // on the CPU), which costs less than MuJoCo's position stages; sites likewise.
+    iaa::FrameBatch tb = channels_of(state);
+    if (opt.per_actuator) tb.actuator_moment = state.actuator_moment;
+    iaa::Options o = opt;
+    o.recorded_gravity = true;  // as the MuJoCo source: the recorded G splits the bias force
+    return iaa::compute_tree_cpu(export_tree(*model, opt.sites), tb, o);
+  }
   const iaa::FrameBatch b = channels_of(state);
   b.validate(false);
   const int nu = m->nu;

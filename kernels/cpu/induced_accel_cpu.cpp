@@ -91,6 +91,12 @@ void forces_with(const FrameBatch& b, int64_t f, bool per_actuator, const double
   for (int r = 0; r < 4; ++r) std::copy(rows[r], rows[r] + nv, F.begin() + (2 + r) * nv);
   if (!per_actuator) return;
   double* act = F.data() + kBaseContributors * nv;
+  if (!b.actuator_moment.empty()) {
+    const double* moment = b.actuator_moment.data() + f * b.nu * nv;
+    const double* force = b.actuator_force.data() + f * b.nu;
+    for (int64_t e = 0; e < int64_t{b.nu} * nv; ++e) act[e] = moment[e] * force[e / nv];
+    return;
+  }
   std::fill(act, act + int64_t{b.nu} * nv, 0.0);
   const std::size_t pairs = b.moment_pairs.size();
   for (std::size_t p = 0; p < pairs; ++p) {
@@ -123,6 +129,10 @@ void FrameBatch::validate(bool per_actuator) const {
   if (!gravity.empty()) check_span(gravity, frames, nv, "gravity");
   if (!per_actuator) return;
   check_span(actuator_force, frames, nu, "actuator_force");
+  if (!actuator_moment.empty()) {
+    check_span(actuator_moment, frames, int64_t{nu} * nv, "actuator_moment");
+    return;
+  }
   check_span(moment_values, frames, static_cast<int64_t>(moment_pairs.size()), "moment_values");
   for (const auto& [a, d] : moment_pairs)
     if (a < 0 || a >= nu || d < 0 || d >= nv)
@@ -286,6 +296,11 @@ void forces_to_lanes(const FrameBatch& b, int64_t f, bool per_actuator, const do
     std::fill(t + kBaseContributors, t + stride, 0.0);
   }
   if (!per_actuator) return;
+  if (!b.actuator_moment.empty()) {
+    actuator_forces_to_lanes(nv, b.nu, b.actuator_moment.data() + f * b.nu * nv,
+                             b.actuator_force.data() + f * b.nu, stride, T);
+    return;
+  }
   const std::size_t pairs = b.moment_pairs.size();
   const double* moment = b.moment_values.data() + static_cast<std::size_t>(f) * pairs;
   const double* force = b.actuator_force.data() + f * b.nu;
@@ -395,6 +410,8 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     sites.push_back(static_cast<int>(it - tree.sites.begin()));
   }
   if (!sites.empty()) check_span(b.qvel, b.frames, b.nv, "qvel");
+  const bool recorded_gravity = opt.recorded_gravity;
+  if (recorded_gravity) check_span(b.gravity, b.frames, b.nv, "gravity");
   const tree::TreeView tv = tree::view_of(tree);
 
   const int nv = b.nv;
@@ -430,8 +447,12 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
         tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
         tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
         tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
-        tree::gravity_force(tv, cinert, cdof, cacc, G.data());
-        forces_to_lanes(b, f, opt.per_actuator, G.data(), stride, T);
+        const double* g = G.data();
+        if (recorded_gravity)
+          g = b.gravity.data() + f * nv;
+        else
+          tree::gravity_force(tv, cinert, cdof, cacc, G.data());
+        forces_to_lanes(b, f, opt.per_actuator, g, stride, T);
         if (!solver.factor(M.data()))
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
                            " is not positive definite (or not finite: check its qpos)");

@@ -3,10 +3,13 @@
 // (configs/models/golfer_{upper,full,advanced}.xml: nv = 16, 27, 40; seed 2026, 500 Hz), its frames
 // repeated to 20 000; per-actuator contributors on (6 + nu right-hand sides per frame) and the
 // club_head task-space rows. Models are looked up in $SWINGPIPE_MODELS_DIR, ./configs/models, then
-// the source tree's configs/models.
+// the source tree's configs/models. Counter cpu_us_per_frame (whole-path cases): the process's CPU
+// time, all threads, per frame: what the path costs whatever else the machine is running.
 //
-//   iaa/cpu/nv:<n>            MuJoCo position stages + Eigen Cholesky, all threads (production)
+//   iaa/cpu/nv:<n>            the production CPU path (engine::induced_accelerations, M(q) from the
+//                             tree math, tree-sparse solve), all threads
 //   iaa/cpu/threads:1/nv:<n>  the same on one thread
+//   iaa/cpu_mujoco[/threads:1]/nv:<n>  the same with M(q) from MuJoCo's position stages
 //   iaa/cpu_recording/nv:<n>  plus reading the full state from the recording's channels
 //   iaa/tree_cpu/nv:<n>       the CUDA path's tree math on the CPU (its reference)
 //   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M): contributor
@@ -18,6 +21,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -76,12 +80,28 @@ const Input& input(int nv) {
   return *slot;
 }
 
-iaa::Options options(int threads = 0) {
+iaa::Options options(int threads = 0, iaa::MassSource source = iaa::MassSource::tree) {
   iaa::Options o;
+  o.mass_source = source;
   o.per_actuator = true;
   o.sites = {"club_head"};
   o.threads = threads;
   return o;
+}
+
+/// CPU time of the whole process (all threads), seconds.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+/// Adds cpu_us_per_frame: the process's CPU time (every thread) per frame over the timed loop, the
+/// figure that does not depend on how busy the machine's other cores are.
+void cpu_per_frame(benchmark::State& state, double cpu0, int64_t frames) {
+  state.counters["cpu_us_per_frame"] =
+      1e6 * (process_cpu_seconds() - cpu0) /
+      (static_cast<double>(frames) * static_cast<double>(state.iterations()));
 }
 
 void finish(benchmark::State& state, const Input& in, int64_t frames) {
@@ -92,27 +112,32 @@ void finish(benchmark::State& state, const Input& in, int64_t frames) {
   state.counters["nv"] = in.model->nv();
 }
 
-void cpu_case(benchmark::State& state, int nv, int threads, bool from_recording) {
+void cpu_case(benchmark::State& state, int nv, int threads, bool from_recording,
+              iaa::MassSource source) {
   const Input& in = input(nv);
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     if (from_recording) {
       const auto st = engine::read_full_state(*in.model, in.rec);
-      auto r = engine::induced_accelerations(in.model, st, options(threads));
+      auto r = engine::induced_accelerations(in.model, st, options(threads, source));
       benchmark::DoNotOptimize(r.joint.data());
     } else {
-      auto r = engine::induced_accelerations(in.model, in.state, options(threads));
+      auto r = engine::induced_accelerations(in.model, in.state, options(threads, source));
       benchmark::DoNotOptimize(r.joint.data());
     }
   }
+  cpu_per_frame(state, cpu0, kFrames);
   finish(state, in, kFrames);
 }
 
 void tree_cpu_case(benchmark::State& state, int nv) {
   const Input& in = input(nv);
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     auto r = iaa::compute_tree_cpu(in.tree, in.batch, options());
     benchmark::DoNotOptimize(r.joint.data());
   }
+  cpu_per_frame(state, cpu0, kFrames);
   finish(state, in, kFrames);
 }
 
@@ -216,16 +241,21 @@ void cuda_case(benchmark::State& state, int nv) {
 bool register_iaa() {
   for (int nv : {16, 27, 40}) {
     const std::string n = "/nv:" + std::to_string(nv);
-    benchmark::RegisterBenchmark(("iaa/cpu" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, false); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("iaa/cpu/threads:1" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 1, false); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("iaa/cpu_recording" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, true); })
+    for (auto [name, source] : {std::pair{"cpu", iaa::MassSource::tree},
+                                std::pair{"cpu_mujoco", iaa::MassSource::mujoco}}) {
+      const std::string b = std::string("iaa/") + name;
+      benchmark::RegisterBenchmark((b + n).c_str(),
+                                   [=](benchmark::State& s) { cpu_case(s, nv, 0, false, source); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark((b + "/threads:1" + n).c_str(),
+                                   [=](benchmark::State& s) { cpu_case(s, nv, 1, false, source); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+    benchmark::RegisterBenchmark(
+        ("iaa/cpu_recording" + n).c_str(),
+        [=](benchmark::State& s) { cpu_case(s, nv, 0, true, iaa::MassSource::tree); })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("iaa/tree_cpu" + n).c_str(),

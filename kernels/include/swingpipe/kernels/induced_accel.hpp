@@ -46,16 +46,31 @@ struct FrameBatch {
   /// of actuator moment_pairs[p].first on dof moment_pairs[p].second (per-actuator only).
   std::vector<std::pair<int, int>> moment_pairs;
   std::span<const double> moment_values;
+  /// Or the dense actuator moment matrices, nu x nv per frame (CPU paths only: when this is not
+  /// empty it is used instead of the pairs; the CUDA path takes pairs).
+  std::span<const double> actuator_moment;
 
   /// InputError naming the first array whose size does not match.
   void validate(bool per_actuator) const;
+};
+
+/// Where the CPU path (engine::induced_accelerations) gets M(q) from.
+enum class MassSource {
+  tree,    ///< the tree math of kernels/common (the CUDA path's code) on the CPU: fastest
+  mujoco,  ///< MuJoCo's position stages (mj_kinematics, mj_comPos, mj_crb)
 };
 
 struct Options {
   bool per_actuator = false;       ///< add one contributor per actuator after the six
   std::vector<std::string> sites;  ///< task-space rows for these (tree) sites
   Backend backend = Backend::cpu;
-  int threads = 0;  ///< CPU threads (0 = all)
+  int threads = 0;                            ///< CPU threads (0 = all)
+  MassSource mass_source = MassSource::tree;  ///< CPU path only
+  /// compute_tree_cpu: split the bias force with the batch's recorded gravity channel instead of
+  /// the recomputed G(q) (the engine's CPU path does: the recorded G comes from the same
+  /// mj_forward as the recorded bias, so the velocity row at rest is exactly zero). The CUDA
+  /// path always recomputes G(q).
+  bool recorded_gravity = false;
 };
 
 /// Contributions of a batch.
