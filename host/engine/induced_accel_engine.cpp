@@ -242,9 +242,8 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
                            " is not positive definite (or not finite: check its qpos)");
         solver.solve_lanes(M.data(), stride, T);
-        double* X = r.joint.data() + f * k * nv;
-        r.closure[static_cast<std::size_t>(f)] =
-            iaa::lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, X);
+        r.closure[static_cast<std::size_t>(f)] = iaa::lanes_to_rows(
+            nv, k, stride, T, b.qacc.data() + f * nv, r.joint.data() + f * k * nv);
         if (ns == 0) continue;
         mju_copy(d->qvel, b.qvel.data() + f * nv, nv);
         mj_comVel(m, d);

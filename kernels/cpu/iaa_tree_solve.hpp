@@ -73,6 +73,31 @@ inline void solve_blocks(int nv, const int32_t* adr, const int32_t* col, const d
   }
 }
 
+/// y[0, n) -= a * x[0, n) (no overlap).
+inline void subtract_scaled(double* __restrict y, const double* __restrict x, double a, int n) {
+  for (int q = 0; q < n; ++q) y[q] -= a * x[q];
+}
+
+/// TreeSolver::factor: M (row layout above) into 1/D and L in place; false when a pivot is not
+/// positive and finite. Rows from the leaves up: row k is final once its descendants (all > k)
+/// have been folded in; it then folds itself into its ancestors' rows. Row k's entries from the
+/// one of ancestor i on are M[k][i], M[k][parent(i)], ...: the same columns as row i, in order.
+bool tree_factor(int nv, const int32_t* adr, const int32_t* col, double* M) {
+  for (int k = nv - 1; k >= 0; --k) {
+    const double D = M[adr[k]];
+    if (!(D > 0) || !(D < __builtin_inf())) return false;
+    const double inv = 1.0 / D;
+    const int32_t end = adr[k + 1];
+    for (int32_t p = adr[k] + 1; p < end; ++p) {
+      const double a = M[p] * inv;
+      subtract_scaled(M + adr[col[p]], M + p, a, end - p);
+      M[p] = a;
+    }
+    M[adr[k]] = inv;
+  }
+  return true;
+}
+
 /// Solves all `stride` lanes of T (stride a multiple of 8; T 64-byte aligned) in place.
 void tree_solve_lanes(int nv, const int32_t* adr, const int32_t* col, const double* LD, int stride,
                       double* T) {

@@ -27,6 +27,7 @@ void substitute(int nv, int k, const double* L, double* X, double* T);
   void tree_solve_lanes(int nv, const int32_t* adr, const int32_t* col, const double* LD,     \
                         int stride, double* T);                                               \
   void tree_project_lanes(int nv, int stride, const double* T, const double* J, double* acc); \
+  bool tree_factor(int nv, const int32_t* adr, const int32_t* col, double* M);                \
   }
 SP_IAA_TREE_ISA(tree_generic)
 SP_IAA_TREE_ISA(tree_avx2)
@@ -216,14 +217,17 @@ TreeSolver::TreeSolver(std::span<const int32_t> dof_parent, dtw::Simd isa) {
     case dtw::Simd::avx512:
       solve_ = detail::tree_avx512::tree_solve_lanes;
       project_ = detail::tree_avx512::tree_project_lanes;
+      factor_ = detail::tree_avx512::tree_factor;
       break;
     case dtw::Simd::avx2:
       solve_ = detail::tree_avx2::tree_solve_lanes;
       project_ = detail::tree_avx2::tree_project_lanes;
+      factor_ = detail::tree_avx2::tree_factor;
       break;
     default:
       solve_ = detail::tree_generic::tree_solve_lanes;
       project_ = detail::tree_generic::tree_project_lanes;
+      factor_ = detail::tree_generic::tree_factor;
       break;
   }
 }
@@ -236,26 +240,7 @@ void TreeSolver::gather(const double* dense, double* M) const {
 }
 
 bool TreeSolver::factor(double* M) const {
-  const int32_t* adr = row_start_.data();
-  const int32_t* col = columns_.data();
-  // Rows from the leaves up: row k is final once its descendants (all > k) have been folded in;
-  // it then folds itself into its ancestors' rows. Row k's entries from the one of ancestor i
-  // on are M[k][i], M[k][parent(i)], ...: the same columns as row i, in the same order.
-  for (int k = nv_ - 1; k >= 0; --k) {
-    const double D = M[adr[k]];
-    if (!(D > 0) || !std::isfinite(D)) return false;
-    const double inv = 1.0 / D;
-    const int32_t end = adr[k + 1];
-    for (int32_t p = adr[k] + 1; p < end; ++p) {
-      const double a = M[p] * inv;
-      double* Mi = M + adr[col[p]];
-      const int32_t n = end - p;
-      for (int32_t q = 0; q < n; ++q) Mi[q] -= a * M[p + q];
-      M[p] = a;
-    }
-    M[adr[k]] = inv;
-  }
-  return true;
+  return factor_(nv_, row_start_.data(), columns_.data(), M);
 }
 
 void TreeSolver::solve_lanes(const double* LD, int stride, double* T) const {
@@ -457,9 +442,8 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
                            " is not positive definite (or not finite: check its qpos)");
         solver.solve_lanes(M.data(), stride, T);
-        double* X = r.joint.data() + f * k * nv;
         r.closure[static_cast<std::size_t>(f)] =
-            lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, X);
+            lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, r.joint.data() + f * k * nv);
         if (ns == 0) continue;
         tree::velocities(tv, b.qvel.data() + f * nv, cdof, cvel, cdof_dot);
         for (int64_t si = 0; si < ns; ++si) {

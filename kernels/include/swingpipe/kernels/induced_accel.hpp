@@ -136,7 +136,7 @@ class TreeSolver {
  public:
   static constexpr int kBlock = 8;
 
-  TreeSolver() = default;
+  TreeSolver() : TreeSolver(std::span<const int32_t>{}) {}
   /// From each dof's parent dof (-1 at a root; parents come first). InputError for a bad parent;
   /// BackendError when this CPU cannot run `isa` (best: the widest it can).
   explicit TreeSolver(std::span<const int32_t> dof_parent, dtw::Simd isa = dtw::Simd::best);
@@ -169,8 +169,10 @@ class TreeSolver {
   int nv_ = 0;
   std::vector<int32_t> row_start_, columns_;
   dtw::Simd isa_ = dtw::Simd::scalar;
+  using FactorFn = bool (*)(int, const int32_t*, const int32_t*, double*);
   SolveFn solve_ = nullptr;
   ProjectFn project_ = nullptr;
+  FactorFn factor_ = nullptr;
 };
 
 /// The contributor forces of frame f with gravity G (nv values) as lanes: T row i (of `stride`
