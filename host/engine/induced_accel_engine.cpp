@@ -206,9 +206,10 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
       from_qM[static_cast<std::size_t>(p)] = m->dof_Madr[i] + (p - lo);
   }
   const int stride = iaa::TreeSolver::stride_for(k);
-  iaa::Result r = iaa::make_result(b.frames, nv, k, ns);
+  const int threads = threads_for(opt.threads, b.frames);
+  iaa::Result r = iaa::make_result(b.frames, nv, k, ns, threads);
   std::exception_ptr error;
-#pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
+#pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Data> data;
     std::vector<double> M(static_cast<std::size_t>(solver.nnz())),

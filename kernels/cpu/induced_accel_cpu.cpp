@@ -321,33 +321,48 @@ void site_from_lanes(int k, int stride, const double* acc, const double* bias, d
 namespace {
 
 /// v = n zeros. Large arrays (the contributions: ~6 KB per frame at nv 27) are asked to be backed
-/// by transparent huge pages before they are first touched: far fewer page faults (the kernel's
-/// page-fault path cost more than the solves). Advisory: where the kernel says no, nothing
-/// changes.
-void zeroed(std::vector<double>& v, std::size_t n) {
+/// by transparent huge pages before they are first touched (far fewer page faults), and their
+/// pages are faulted in by `threads` threads at once (the kernel zeroes each page it hands out, as
+/// much work as the solves of a frame), so only the final fill with zeros runs on one thread.
+/// Both are advisory: where the kernel says no, nothing changes.
+void zeroed(std::vector<double>& v, std::size_t n, int threads) {
   v.clear();
   v.reserve(n);
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (n * sizeof(double) >= 4 * kHuge) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20, kPage = 4096;
+  const std::size_t bytes = n * sizeof(double);
+  if (bytes >= 4 * kHuge) {
     const auto p = reinterpret_cast<std::uintptr_t>(v.data());
     const std::uintptr_t lo = (p + kHuge - 1) & ~(kHuge - 1);
-    const std::uintptr_t hi = (p + n * sizeof(double)) & ~(kHuge - 1);
+    const std::uintptr_t hi = (p + bytes) & ~(kHuge - 1);
     if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+    // Whole pages around the allocation (the first and last are partly malloc's own, mapped
+    // and writable already); chunks of whole huge pages.
+    const std::uintptr_t first = p & ~(kPage - 1), last = (p + bytes + kPage - 1) & ~(kPage - 1);
+    const std::uintptr_t base = first & ~(kHuge - 1);
+    const auto chunks = static_cast<int64_t>((last - base + kHuge - 1) / kHuge);
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const std::uintptr_t a = std::max(first, base + static_cast<std::uintptr_t>(c) * kHuge);
+      const std::uintptr_t b = std::min(last, base + static_cast<std::uintptr_t>(c + 1) * kHuge);
+      if (b > a) madvise(reinterpret_cast<void*>(a), b - a, MADV_POPULATE_WRITE);
+    }
+#endif
   }
   v.assign(n, 0.0);
 }
 
 }  // namespace
 
-Result make_result(int64_t frames, int nv, int k, int64_t ns) {
+Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads) {
   Result r;
   r.frames = frames;
   r.nv = nv;
   r.contributors = k;
-  zeroed(r.joint, static_cast<std::size_t>(frames * k * nv));
-  zeroed(r.site, static_cast<std::size_t>(frames * ns * k * 3));
-  zeroed(r.site_bias, static_cast<std::size_t>(frames * ns * 3));
-  zeroed(r.closure, static_cast<std::size_t>(frames));
+  zeroed(r.joint, static_cast<std::size_t>(frames * k * nv), threads);
+  zeroed(r.site, static_cast<std::size_t>(frames * ns * k * 3), threads);
+  zeroed(r.site_bias, static_cast<std::size_t>(frames * ns * 3), threads);
+  zeroed(r.closure, static_cast<std::size_t>(frames), threads);
   return r;
 }
 
@@ -404,9 +419,10 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
   const auto ns = static_cast<int64_t>(sites.size());
   const TreeSolver solver(tree.dof_parent);
   const int stride = TreeSolver::stride_for(k);
-  Result r = make_result(b.frames, nv, k, ns);
+  const int threads = threads_for(opt.threads, b.frames);
+  Result r = make_result(b.frames, nv, k, ns, threads);
   std::exception_ptr error;
-#pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
+#pragma omp parallel num_threads(threads)
   {
     const int64_t body_scratch = 48 * int64_t{tv.nbody};
     std::vector<double> s(static_cast<std::size_t>(tree::scratch_size(tv)));

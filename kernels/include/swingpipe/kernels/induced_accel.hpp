@@ -200,8 +200,9 @@ void site_from_lanes(int k, int stride, const double* acc, const double* bias, d
 /// The closure measure of one frame (see Result::closure): X holds at least 6 rows.
 double frame_closure(int nv, const double* X, const double* qacc);
 
-/// A Result of `frames` frames, nv DoF, k contributors and ns sites, every array sized and zero.
-Result make_result(int64_t frames, int nv, int k, int64_t ns);
+/// A Result of `frames` frames, nv DoF, k contributors and ns sites, every array sized and zero
+/// (large arrays are faulted in by `threads` threads).
+Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads = 1);
 
 /// One site of one frame: out[c * 3 + e] = J[e] . X[c], plus bias[e] for the velocity-coupling
 /// contributor (c = 1); site_bias[e] = bias[e]. J is 3 x nv and X is k x nv, row-major.
