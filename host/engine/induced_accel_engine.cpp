@@ -223,7 +223,7 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
 #pragma omp critical
       if (!error) error = std::current_exception();
     }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 64)  // as compute_tree_cpu
     for (int64_t f = 0; f < b.frames; ++f) {
       if (!data) continue;
       try {

@@ -442,7 +442,9 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     LaneBuffer lanes;
     double* T = lanes.get(static_cast<std::size_t>(nv + 3) * static_cast<std::size_t>(stride));
     double* acc = T + int64_t{nv} * stride;
-#pragma omp for schedule(static)
+    // Chunks of 64 frames handed out as threads free up: on a shared machine a thread that loses
+    // its core does not hold the others back (each frame is independent: same result).
+#pragma omp for schedule(dynamic, 64)
     for (int64_t f = 0; f < b.frames; ++f) {
       try {
         tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
