@@ -318,13 +318,8 @@ void site_from_lanes(int k, int stride, const double* acc, const double* bias, d
   for (int e = 0; e < 3; ++e) site_bias[e] = bias[e];
 }
 
-namespace {
+namespace {}  // namespace
 
-/// v = n zeros. Large arrays (the contributions: ~6 KB per frame at nv 27) are asked to be backed
-/// by transparent huge pages before they are first touched (far fewer page faults), and their
-/// pages are faulted in by `threads` threads at once (the kernel zeroes each page it hands out, as
-/// much work as the solves of a frame), so only the final fill with zeros runs on one thread.
-/// Both are advisory: where the kernel says no, nothing changes.
 void zeroed(std::vector<double>& v, std::size_t n, int threads) {
   v.clear();
   v.reserve(n);
@@ -351,8 +346,6 @@ void zeroed(std::vector<double>& v, std::size_t n, int threads) {
   }
   v.assign(n, 0.0);
 }
-
-}  // namespace
 
 Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads) {
   Result r;

@@ -200,6 +200,13 @@ void site_from_lanes(int k, int stride, const double* acc, const double* bias, d
 /// The closure measure of one frame (see Result::closure): X holds at least 6 rows.
 double frame_closure(int nv, const double* X, const double* qacc);
 
+/// v = n zeros. Large arrays (the contributions: ~6 KB per frame at nv 27; the recorded state)
+/// are asked to be backed by transparent huge pages before they are first touched (far fewer page
+/// faults), and their pages are faulted in by `threads` threads at once (the kernel zeroes each
+/// page it hands out: as much work as the solves of a frame), so only the final fill with zeros
+/// runs on one thread. Both are advisory: where the kernel says no, nothing changes.
+void zeroed(std::vector<double>& v, std::size_t n, int threads);
+
 /// A Result of `frames` frames, nv DoF, k contributors and ns sites, every array sized and zero
 /// (large arrays are faulted in by `threads` threads).
 Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads = 1);
