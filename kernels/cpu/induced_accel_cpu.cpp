@@ -335,30 +335,46 @@ void site_from_lanes(int k, int stride, const double* acc, const double* bias, d
 
 namespace {}  // namespace
 
+namespace {
+
+/// Large allocations (bytes >= 8 MiB at p): transparent huge pages asked for, then every page
+/// faulted in by `threads` threads at once (the kernel zeroes each page it hands out). Advisory.
+void prefault(const void* data, std::size_t bytes, int threads) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20, kPage = 4096;
+  if (bytes < 4 * kHuge) return;
+  const auto p = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t lo = (p + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t hi = (p + bytes) & ~(kHuge - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  // Whole pages around the allocation (the first and last are partly malloc's own, mapped and
+  // writable already); chunks of whole huge pages.
+  const std::uintptr_t first = p & ~(kPage - 1), last = (p + bytes + kPage - 1) & ~(kPage - 1);
+  const std::uintptr_t base = first & ~(kHuge - 1);
+  const auto chunks = static_cast<int64_t>((last - base + kHuge - 1) / kHuge);
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const std::uintptr_t a = std::max(first, base + static_cast<std::uintptr_t>(c) * kHuge);
+    const std::uintptr_t b = std::min(last, base + static_cast<std::uintptr_t>(c + 1) * kHuge);
+    if (b > a) madvise(reinterpret_cast<void*>(a), b - a, MADV_POPULATE_WRITE);
+  }
+#endif
+}
+
+/// n values that the caller writes in full (not initialized here).
+void sized(ResultArray& v, std::size_t n, int threads) {
+  v.clear();
+  v.reserve(n);
+  prefault(v.data(), n * sizeof(double), threads);
+  v.resize(n);
+}
+
+}  // namespace
+
 void zeroed(std::vector<double>& v, std::size_t n, int threads) {
   v.clear();
   v.reserve(n);
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20, kPage = 4096;
-  const std::size_t bytes = n * sizeof(double);
-  if (bytes >= 4 * kHuge) {
-    const auto p = reinterpret_cast<std::uintptr_t>(v.data());
-    const std::uintptr_t lo = (p + kHuge - 1) & ~(kHuge - 1);
-    const std::uintptr_t hi = (p + bytes) & ~(kHuge - 1);
-    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-    // Whole pages around the allocation (the first and last are partly malloc's own, mapped
-    // and writable already); chunks of whole huge pages.
-    const std::uintptr_t first = p & ~(kPage - 1), last = (p + bytes + kPage - 1) & ~(kPage - 1);
-    const std::uintptr_t base = first & ~(kHuge - 1);
-    const auto chunks = static_cast<int64_t>((last - base + kHuge - 1) / kHuge);
-#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static)
-    for (int64_t c = 0; c < chunks; ++c) {
-      const std::uintptr_t a = std::max(first, base + static_cast<std::uintptr_t>(c) * kHuge);
-      const std::uintptr_t b = std::min(last, base + static_cast<std::uintptr_t>(c + 1) * kHuge);
-      if (b > a) madvise(reinterpret_cast<void*>(a), b - a, MADV_POPULATE_WRITE);
-    }
-#endif
-  }
+  prefault(v.data(), n * sizeof(double), threads);
   v.assign(n, 0.0);
 }
 
@@ -367,10 +383,10 @@ Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads) {
   r.frames = frames;
   r.nv = nv;
   r.contributors = k;
-  zeroed(r.joint, static_cast<std::size_t>(frames * k * nv), threads);
-  zeroed(r.site, static_cast<std::size_t>(frames * ns * k * 3), threads);
-  zeroed(r.site_bias, static_cast<std::size_t>(frames * ns * 3), threads);
-  zeroed(r.closure, static_cast<std::size_t>(frames), threads);
+  sized(r.joint, static_cast<std::size_t>(frames * k * nv), threads);
+  sized(r.site, static_cast<std::size_t>(frames * ns * k * 3), threads);
+  sized(r.site_bias, static_cast<std::size_t>(frames * ns * 3), threads);
+  sized(r.closure, static_cast<std::size_t>(frames), threads);
   return r;
 }
 

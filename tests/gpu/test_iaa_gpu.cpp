@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <span>
 
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/engine.hpp"
@@ -53,7 +54,7 @@ const Swing& swing(const std::string& which) {
   return cache.emplace(which, std::move(s)).first->second;
 }
 
-double rel(const std::vector<double>& a, const std::vector<double>& b) {
+double rel(std::span<const double> a, std::span<const double> b) {
   double err = 0, scale = 1e-300;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (std::isnan(a[i]) != std::isnan(b[i])) return INFINITY;
