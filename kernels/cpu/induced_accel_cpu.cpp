@@ -1,6 +1,7 @@
-// Induced accelerations on the CPU (induced_accel.hpp): contributor forces, the per-frame Cholesky
-// solve with many right-hand sides (Eigen, fixed-size for the golfer models' nv), closure, and the
-// tree-based reference of the CUDA path.
+// Induced accelerations on the CPU (induced_accel.hpp): contributor forces, the tree-sparse
+// L^T D L solver with all right-hand sides as vector lanes (TreeSolver, used by both CPU paths),
+// the dense Cholesky solve for general matrices (Eigen), closure, and the tree path (the default
+// CPU path and the CUDA path's reference).
 #include <omp.h>
 #include <sys/mman.h>
 

@@ -13,9 +13,10 @@
 // `velocity`, so the site rows sum to the site's classical acceleration.
 //
 // Inputs are frame-major arrays of recorded channels (engine::FullState's layout). M(q) is never
-// an input: the CPU path recomputes it with MuJoCo's position stages (host/engine, which calls
-// solve_frame below), the CUDA path with the composite-rigid-body code of kernels/common from a
-// KinematicTree exported once from the model.
+// an input: the CPU path (engine::induced_accelerations) recomputes it by default with the
+// composite-rigid-body code of kernels/common from a KinematicTree exported once from the model
+// (compute_tree_cpu), or on request with MuJoCo's position stages, and solves with TreeSolver
+// below; the CUDA path runs the same tree code on the device.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -117,7 +118,8 @@ struct Result {
 /// Builds the contributor forces of one frame: rows of nv values, 6 (+ nu) rows into `F`.
 void frame_forces(const FrameBatch& batch, int64_t frame, bool per_actuator, std::span<double> F);
 
-/// Solves M X = F for one frame in place: `M` (nv x nv, symmetric positive definite; destroyed)
+/// A dense solve, for matrices without tree structure (the CPU paths use TreeSolver):
+/// solves M X = F for one frame in place: `M` (nv x nv, symmetric positive definite; destroyed)
 /// and `X` (k right-hand sides of nv values, one after the other; overwritten with the
 /// solutions) with one Cholesky factorization (Eigen; fixed-size code for nv 16, 27 and 40).
 /// Returns false, leaving X unspecified, when M is not positive definite.
@@ -246,8 +248,9 @@ void project_site(int nv, int k, const double* J, const double* X, const double*
 /// BackendError without CUDA or without a device; InputError for bad inputs.
 Result compute_cuda(const KinematicTree& tree, const FrameBatch& batch, const Options& options);
 
-/// The same computation on the CPU from the same tree (the reference for the CUDA path; the
-/// production CPU path uses MuJoCo: engine::induced_accelerations).
+/// The same computation on the CPU from the same tree: the reference for the CUDA path, and
+/// the default CPU path (engine::induced_accelerations calls it with recorded_gravity and the
+/// dense actuator moments).
 Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& batch, const Options& options);
 
 }  // namespace swingpipe::iaa
