@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -214,6 +215,46 @@ TEST(InducedAccel, ThreadCountDoesNotChangeTheResult) {
     const auto two = engine::induced_accelerations(s.model, s.state, o);
     EXPECT_EQ(one.joint, two.joint);
     EXPECT_EQ(one.site, two.site);
+  }
+}
+
+TEST(InducedAccel, MocapModelsFallBackToMuJoCosStages) {
+  // The tree export refuses mocap bodies; the default source then takes M(q) from MuJoCo.
+  test::TempDir dir;
+  const auto path = dir / "mocap.xml";
+  std::ofstream(path) << R"(<mujoco><worldbody>
+    <body name="target" mocap="true"><geom type="sphere" size="0.1"/></body>
+    <body name="a" pos="0 0 1"><joint name="j0" type="hinge" axis="0 1 0"/>
+      <geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05" mass="2"/>
+      <body name="b" pos="0.5 0 0"><joint name="j1" type="hinge" axis="0 1 0"/>
+        <geom type="capsule" fromto="0 0 0 0.4 0 0" size="0.04" mass="1"/>
+        <site name="tip" pos="0.4 0 0"/></body></body>
+  </worldbody><actuator><motor joint="j0"/><motor joint="j1"/></actuator></mujoco>)";
+  const auto model = engine::Model::load(path);
+  engine::Data data(model);
+  engine::StateBatch in;
+  in.frames = 5;
+  for (int f = 0; f < 5; ++f) {
+    in.time.push_back(0.01 * f);
+    for (double v : {0.3 * f, -0.2 * f}) in.qpos.push_back(v);
+    for (double v : {1.0, -0.5 * f}) in.qvel.push_back(v);
+    for (double v : {0.4, -0.1}) in.ctrl.push_back(v);
+  }
+  const auto state = engine::get_full_state(data, in, {"tip"});
+  for (const auto source : kSources) {
+    SCOPED_TRACE(name_of(source));
+    const auto r = engine::induced_accelerations(model, state, options(true, {"tip"}, source));
+    ASSERT_EQ(r.frames, 5);
+    EXPECT_LE(r.max_closure(), 1e-8);
+    for (int64_t f = 0; f < 5; ++f) {
+      double sum[3] = {0, 0, 0};
+      for (int c = 0; c < 6; ++c)
+        for (int e = 0; e < 3; ++e)
+          sum[e] += r.site[static_cast<std::size_t>((f * r.contributors + c) * 3 + e)];
+      for (int e = 0; e < 3; ++e)
+        EXPECT_NEAR(sum[e], state.site_acc[static_cast<std::size_t>(f * 3 + e)],
+                    1e-8 * (1 + std::abs(state.site_acc[static_cast<std::size_t>(f * 3 + e)])));
+    }
   }
 }
 
