@@ -1,12 +1,14 @@
 // Full state of frames (engine.hpp): capture after mj_forward, what-if computations that restore
 // mjData bit for bit, and get_full_state for a whole batch of frames.
 #include <mujoco/mujoco.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/engine.hpp"
+#include "swingpipe/kernels/induced_accel.hpp"
 
 namespace swingpipe::engine {
 namespace {
@@ -61,18 +63,20 @@ void FullState::resize(const Model& model, std::vector<std::string> site_names, 
   const auto f = static_cast<std::size_t>(n);
   const auto q = static_cast<std::size_t>(nq), v = static_cast<std::size_t>(nv),
              u = static_cast<std::size_t>(nu), s3 = 3 * sites.size();
-  time.assign(f, 0);
-  qpos.assign(f * q, 0);
+  // Large arrays (the moments: nu x nv per frame) are faulted in by all threads, on huge pages.
+  const int t = omp_get_max_threads();
+  iaa::zeroed(time, f, t);
+  iaa::zeroed(qpos, f * q, t);
   for (auto* a : {&qvel, &qacc, &qfrc_bias, &qfrc_gravity, &qfrc_passive, &qfrc_constraint,
                   &qfrc_applied, &qfrc_actuator})
-    a->assign(f * v, 0);
-  ctrl.assign(f * u, 0);
-  actuator_force.assign(f * u, 0);
-  actuator_moment.assign(f * u * v, 0);
-  ncon.assign(f, 0);
-  site_pos.assign(f * s3, 0);
-  site_vel.assign(f * s3, 0);
-  site_acc.assign(f * s3, 0);
+    iaa::zeroed(*a, f * v, t);
+  iaa::zeroed(ctrl, f * u, t);
+  iaa::zeroed(actuator_force, f * u, t);
+  iaa::zeroed(actuator_moment, f * u * v, t);
+  iaa::zeroed(ncon, f, t);
+  iaa::zeroed(site_pos, f * s3, t);
+  iaa::zeroed(site_vel, f * s3, t);
+  iaa::zeroed(site_acc, f * s3, t);
 }
 
 void gravity_force(Data& data, std::span<double> out) {

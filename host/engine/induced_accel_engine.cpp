@@ -107,7 +107,10 @@ iaa::KinematicTree export_tree(const Model& model, const std::vector<std::string
   return t;
 }
 
-iaa::FrameBatch frame_batch(const FullState& s, std::vector<double>& moment_values) {
+namespace {
+
+/// The recorded channels of `s` as kernel input, without the actuator moments.
+iaa::FrameBatch channels_of(const FullState& s) {
   iaa::FrameBatch b;
   b.frames = s.frames;
   b.nq = s.nq;
@@ -123,15 +126,25 @@ iaa::FrameBatch frame_batch(const FullState& s, std::vector<double>& moment_valu
   b.applied = s.qfrc_applied;
   b.actuator = s.qfrc_actuator;
   b.actuator_force = s.actuator_force;
+  return b;
+}
+
+}  // namespace
+
+iaa::FrameBatch frame_batch(const FullState& s, std::vector<double>& moment_values) {
+  iaa::FrameBatch b = channels_of(s);
   const auto nu = static_cast<std::size_t>(s.nu), nv = static_cast<std::size_t>(s.nv);
   const auto n = static_cast<std::size_t>(s.frames);
+  // The (actuator, dof) pairs whose moment is non-zero (or NaN) in some frame, actuator-major;
+  // one pass over the frames in memory order.
+  std::vector<unsigned char> used(nu * nv, 0);
+  for (std::size_t f = 0; f < n; ++f) {
+    const double* row = s.actuator_moment.data() + f * nu * nv;
+    for (std::size_t i = 0; i < nu * nv; ++i) used[i] |= static_cast<unsigned char>(row[i] != 0);
+  }
   for (std::size_t a = 0; a < nu; ++a)
     for (std::size_t v = 0; v < nv; ++v)
-      for (std::size_t f = 0; f < n; ++f)
-        if (s.actuator_moment[(f * nu + a) * nv + v] != 0) {
-          b.moment_pairs.emplace_back(static_cast<int>(a), static_cast<int>(v));
-          break;
-        }
+      if (used[a * nv + v]) b.moment_pairs.emplace_back(static_cast<int>(a), static_cast<int>(v));
   const std::size_t pairs = b.moment_pairs.size();
   moment_values.assign(n * pairs, 0.0);
   for (std::size_t f = 0; f < n; ++f)
@@ -153,39 +166,85 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
                      std::to_string(state.nv) + "/" + std::to_string(state.nu) + " vs " +
                      std::to_string(m->nq) + "/" + std::to_string(m->nv) + "/" +
                      std::to_string(m->nu) + ")");
-  std::vector<double> moments;
-  const iaa::FrameBatch b = frame_batch(state, moments);
-  b.validate(opt.per_actuator);
+  // Per-actuator forces come from the dense moment matrices of the recording, frame by frame in
+  // the parallel loop (no serial pass over all frames to find the non-zero pairs first).
+  if (opt.mass_source == iaa::MassSource::tree && m->nmocap == 0) {
+    // The default: M(q) and G(q) from the tree math of kernels/common (the CUDA path's code, run
+    // on the CPU), which costs less than MuJoCo's position stages; sites likewise.
+    iaa::FrameBatch tb = channels_of(state);
+    if (opt.per_actuator) tb.actuator_moment = state.actuator_moment;
+    iaa::Options o = opt;
+    o.recorded_gravity = true;  // as the MuJoCo source: the recorded G splits the bias force
+    return iaa::compute_tree_cpu(export_tree(*model, opt.sites), tb, o);
+  }
+  const iaa::FrameBatch b = channels_of(state);
+  b.validate(false);
+  const int nu = m->nu;
+  if (opt.per_actuator) {
+    const auto want = static_cast<std::size_t>(b.frames) * static_cast<std::size_t>(nu);
+    if (state.actuator_force.size() != want ||
+        state.actuator_moment.size() != want * static_cast<std::size_t>(m->nv))
+      throw InputError(
+          "induced accelerations: the recorded actuator forces or moments do not "
+          "have nu (x nv) values per frame");
+  }
   std::vector<int> sites;
   for (const auto& s : opt.sites) sites.push_back(model->site(s));
   const int nv = m->nv;
   const int k = iaa::kBaseContributors + (opt.per_actuator ? m->nu : 0);
   const auto ns = static_cast<int64_t>(sites.size());
-  iaa::Result r = iaa::make_result(b.frames, nv, k, ns);
+  // M(q) from MuJoCo's composite rigid bodies (mj_crb's qM) is already tree-sparse: it goes to the
+  // solver without a dense copy. MuJoCo's row i (at dof_Madr[i]) holds the same columns in the
+  // same order as the solver's row i (the diagonal, then the ancestors nearest first).
+  const iaa::TreeSolver solver(
+      std::span<const int32_t>(m->dof_parentid, static_cast<std::size_t>(nv)));
+  std::vector<int> from_qM(static_cast<std::size_t>(solver.nnz()));
+  for (int i = 0; i < nv; ++i) {
+    const auto lo = solver.row_start()[static_cast<std::size_t>(i)];
+    const auto hi = solver.row_start()[static_cast<std::size_t>(i) + 1];
+    for (int32_t p = lo; p < hi; ++p)
+      from_qM[static_cast<std::size_t>(p)] = m->dof_Madr[i] + (p - lo);
+  }
+  const int stride = iaa::TreeSolver::stride_for(k);
+  const int threads = threads_for(opt.threads, b.frames);
+  iaa::Result r = iaa::make_result(b.frames, nv, k, ns, threads);
   std::exception_ptr error;
-#pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
+#pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Data> data;
-    std::vector<double> M(static_cast<std::size_t>(nv) * nv), J(static_cast<std::size_t>(3) * nv),
-        cacc(static_cast<std::size_t>(6) * m->nbody);
+    std::vector<double> M(static_cast<std::size_t>(solver.nnz())),
+        J(static_cast<std::size_t>(3) * nv), cacc(static_cast<std::size_t>(6) * m->nbody);
+    iaa::LaneBuffer lanes;
+    double* T = lanes.get(static_cast<std::size_t>(nv + 3) * static_cast<std::size_t>(stride));
+    double* acc = T + int64_t{nv} * stride;
     try {
       data = std::make_unique<Data>(model);
     } catch (...) {
 #pragma omp critical
       if (!error) error = std::current_exception();
     }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 64)  // as compute_tree_cpu
     for (int64_t f = 0; f < b.frames; ++f) {
       if (!data) continue;
       try {
         mjData* d = data->get();
-        mass_matrix(*data, b.qpos.data() + f * m->nq, M.data());
-        double* X = r.joint.data() + f * k * nv;
-        iaa::frame_forces(b, f, opt.per_actuator, {X, static_cast<std::size_t>(k * nv)});
-        if (!iaa::solve_frame(nv, k, M.data(), X))
+        // Position stages only: kinematics, inertias and dofs at the centre of mass, composite
+        // rigid bodies (M with the armature).
+        mju_copy(d->qpos, b.qpos.data() + f * m->nq, m->nq);
+        mj_kinematics(m, d);
+        mj_comPos(m, d);
+        mj_crb(m, d);
+        for (std::size_t p = 0; p < M.size(); ++p) M[p] = d->qM[from_qM[p]];
+        iaa::forces_to_lanes(b, f, false, b.gravity.data() + f * nv, stride, T);
+        if (opt.per_actuator)
+          iaa::actuator_forces_to_lanes(nv, nu, state.actuator_moment.data() + f * nu * nv,
+                                        state.actuator_force.data() + f * nu, stride, T);
+        if (!solver.factor(M.data()))
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
-                           " is not positive definite");
-        r.closure[static_cast<std::size_t>(f)] = iaa::frame_closure(nv, X, b.qacc.data() + f * nv);
+                           " is not positive definite (or not finite: check its qpos)");
+        solver.solve_lanes(M.data(), stride, T);
+        r.closure[static_cast<std::size_t>(f)] = iaa::lanes_to_rows(
+            nv, k, stride, T, b.qacc.data() + f * nv, r.joint.data() + f * k * nv);
         if (ns == 0) continue;
         mju_copy(d->qvel, b.qvel.data() + f * nv, nv);
         mj_comVel(m, d);
@@ -193,8 +252,9 @@ iaa::Result induced_accelerations(const std::shared_ptr<const Model>& model, con
           double bias[3];
           mj_jacSite(m, d, J.data(), nullptr, sites[static_cast<std::size_t>(si)]);
           site_bias_acceleration(m, d, sites[static_cast<std::size_t>(si)], cacc.data(), bias);
-          iaa::project_site(nv, k, J.data(), X, bias, r.site.data() + ((f * ns + si) * k) * 3,
-                            r.site_bias.data() + (f * ns + si) * 3);
+          solver.project_lanes(stride, T, J.data(), acc);
+          iaa::site_from_lanes(k, stride, acc, bias, r.site.data() + ((f * ns + si) * k) * 3,
+                               r.site_bias.data() + (f * ns + si) * 3);
         }
       } catch (...) {
 #pragma omp critical

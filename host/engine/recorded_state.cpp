@@ -104,14 +104,23 @@ FullState read_full_state(const Model& model, const Recording& rec) {
       sites.push_back(ch.substr(sp.size(), ch.size() - sp.size() - 3));
   FullState s;
   s.resize(model, sites, n);
+  // Every channel's column of its frame-major array, resolved first (the first missing channel is
+  // the error), then copied a block of frames at a time, blocks across threads: a block's rows of
+  // every array stay in cache while their columns are filled (a channel at a time over all frames
+  // would stride through the whole state once per channel).
+  struct Column {
+    const double* src;
+    double* dst;
+    std::size_t width, column;
+  };
+  std::vector<Column> columns;
   auto read = [&](const std::string& name, std::vector<double>& dst, std::size_t width,
                   std::size_t column) {
     auto it = index.find(name);
     if (it == index.end())
       throw InputError(what + " has no channel '" + name + "' (model " + model.path().string() +
                        " needs it)");
-    const double* src = rec.channel(it->second);
-    for (int64_t f = 0; f < n; ++f) dst[static_cast<std::size_t>(f) * width + column] = src[f];
+    columns.push_back({rec.channel(it->second), dst.data(), width, column});
   };
   read("time", s.time, 1, 0);
   read("ncon", s.ncon, 1, 0);
@@ -129,6 +138,15 @@ FullState read_full_state(const Model& model, const Recording& rec) {
       for (std::size_t k = 0; k < 3; ++k)
         read(kSiteFields[field] + sites[i] + "[" + std::to_string(k) + "]", s.*kSiteMembers[field],
              3 * sites.size(), 3 * i + k);
+  constexpr int64_t kBlock = 64;
+  const int64_t nblocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (nblocks > 1)
+  for (int64_t bi = 0; bi < nblocks; ++bi) {
+    const int64_t f0 = bi * kBlock, f1 = std::min(n, f0 + kBlock);
+    for (const Column& c : columns)
+      for (int64_t f = f0; f < f1; ++f)
+        c.dst[static_cast<std::size_t>(f) * c.width + c.column] = c.src[f];
+  }
   return s;
 }
 

@@ -28,6 +28,23 @@ struct TreeView {
   double gravity[3] = {0, 0, 0};
 };
 
+/// The view of a tree (host code; the tree must outlive the view).
+inline TreeView view_of(const KinematicTree& tree) {
+  TreeView tv;
+  tv.nbody = static_cast<int32_t>(tree.bodies.size());
+  tv.njnt = static_cast<int32_t>(tree.joints.size());
+  tv.nq = tree.nq;
+  tv.nv = tree.nv;
+  tv.bodies = tree.bodies.data();
+  tv.joints = tree.joints.data();
+  tv.qpos0 = tree.qpos0.data();
+  tv.armature = tree.armature.data();
+  tv.dof_body = tree.dof_body.data();
+  tv.dof_parent = tree.dof_parent.data();
+  for (int k = 0; k < 3; ++k) tv.gravity[k] = tree.gravity[k];
+  return tv;
+}
+
 /// Scratch a frame needs, in doubles.
 SP_HD int64_t scratch_size(const TreeView& t) {
   return int64_t{3 + 4 + 9 + 10 + 10 + 6 + 6} * t.nbody + int64_t{6} * t.njnt + int64_t{12} * t.nv;
@@ -285,6 +302,25 @@ SP_HD void mass_matrix(const TreeView& t, const double* cinert, const double* cd
       M[int64_t{j} * t.nv + i] = v;
     }
     M[int64_t{i} * t.nv + i] += t.armature[i];
+  }
+}
+
+/// The same M in the tree-sparse row layout of iaa::TreeSolver (MuJoCo's qM layout): row i at
+/// row_start[i] holds M[i][i], then M[i][j] for the ancestor dofs j of i, nearest first.
+SP_HD void mass_matrix_sparse(const TreeView& t, const double* cinert, const double* cdof,
+                              double* crb, const int32_t* row_start, double* M) {
+  for (int64_t k = 0; k < int64_t{10} * t.nbody; ++k) crb[k] = cinert[k];
+  for (int32_t i = t.nbody - 1; i > 0; --i) {
+    const int32_t p = t.bodies[i].parent;
+    if (p > 0)
+      for (int k = 0; k < 10; ++k) crb[10 * p + k] += crb[10 * i + k];
+  }
+  for (int32_t i = 0; i < t.nv; ++i) {
+    double f[6];
+    inert_mul(f, crb + 10 * t.dof_body[i], cdof + 6 * i);
+    int32_t p = row_start[i];
+    for (int32_t j = i; j >= 0; j = t.dof_parent[j]) M[p++] = dot6(cdof + 6 * j, f);
+    M[row_start[i]] += t.armature[i];
   }
 }
 

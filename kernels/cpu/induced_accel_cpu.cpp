@@ -1,12 +1,15 @@
-// Induced accelerations on the CPU (induced_accel.hpp): contributor forces, the per-frame Cholesky
-// solve with many right-hand sides (Eigen, fixed-size for the golfer models' nv), closure, and the
-// tree-based reference of the CUDA path.
+// Induced accelerations on the CPU (induced_accel.hpp): contributor forces, the tree-sparse
+// L^T D L solver with all right-hand sides as vector lanes (TreeSolver, used by both CPU paths),
+// the dense Cholesky solve for general matrices (Eigen), closure, and the tree path (the default
+// CPU path and the CUDA path's reference).
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <exception>
 #include <limits>
 #include <string>
@@ -20,6 +23,17 @@ namespace swingpipe::iaa::detail {
 namespace avx2 {
 void substitute(int nv, int k, const double* L, double* X, double* T);
 }
+#define SP_IAA_TREE_ISA(ns)                                                                   \
+  namespace ns {                                                                              \
+  void tree_solve_lanes(int nv, const int32_t* adr, const int32_t* col, const double* LD,     \
+                        int stride, double* T);                                               \
+  void tree_project_lanes(int nv, int stride, const double* T, const double* J, double* acc); \
+  bool tree_factor(int nv, const int32_t* adr, const int32_t* col, double* M);                \
+  }
+SP_IAA_TREE_ISA(tree_generic)
+SP_IAA_TREE_ISA(tree_avx2)
+SP_IAA_TREE_ISA(tree_avx512)
+#undef SP_IAA_TREE_ISA
 }  // namespace swingpipe::iaa::detail
 
 #define SP_IAA_ISA generic
@@ -79,6 +93,12 @@ void forces_with(const FrameBatch& b, int64_t f, bool per_actuator, const double
   for (int r = 0; r < 4; ++r) std::copy(rows[r], rows[r] + nv, F.begin() + (2 + r) * nv);
   if (!per_actuator) return;
   double* act = F.data() + kBaseContributors * nv;
+  if (!b.actuator_moment.empty()) {
+    const double* moment = b.actuator_moment.data() + f * b.nu * nv;
+    const double* force = b.actuator_force.data() + f * b.nu;
+    for (int64_t e = 0; e < int64_t{b.nu} * nv; ++e) act[e] = moment[e] * force[e / nv];
+    return;
+  }
   std::fill(act, act + int64_t{b.nu} * nv, 0.0);
   const std::size_t pairs = b.moment_pairs.size();
   for (std::size_t p = 0; p < pairs; ++p) {
@@ -111,6 +131,10 @@ void FrameBatch::validate(bool per_actuator) const {
   if (!gravity.empty()) check_span(gravity, frames, nv, "gravity");
   if (!per_actuator) return;
   check_span(actuator_force, frames, nu, "actuator_force");
+  if (!actuator_moment.empty()) {
+    check_span(actuator_moment, frames, int64_t{nu} * nv, "actuator_moment");
+    return;
+  }
   check_span(moment_values, frames, static_cast<int64_t>(moment_pairs.size()), "moment_values");
   for (const auto& [a, d] : moment_pairs)
     if (a < 0 || a >= nu || d < 0 || d >= nv)
@@ -173,15 +197,197 @@ bool solve_frame(dtw::Simd isa, int nv, int k, double* M, double* X) {
   }
 }
 
-Result make_result(int64_t frames, int nv, int k, int64_t ns) {
+TreeSolver::TreeSolver(std::span<const int32_t> dof_parent, dtw::Simd isa) {
+  nv_ = static_cast<int>(dof_parent.size());
+  row_start_.assign(static_cast<std::size_t>(nv_) + 1, 0);
+  for (int i = 0; i < nv_; ++i) {
+    const int32_t p = dof_parent[static_cast<std::size_t>(i)];
+    if (p < -1 || p >= i)
+      throw InputError("induced accelerations: dof " + std::to_string(i) + " has parent " +
+                       std::to_string(p) + " (parents must come first, -1 at a root)");
+    row_start_[static_cast<std::size_t>(i) + 1] = static_cast<int32_t>(columns_.size());
+    for (int32_t j = i; j >= 0; j = dof_parent[static_cast<std::size_t>(j)]) columns_.push_back(j);
+    row_start_[static_cast<std::size_t>(i) + 1] = static_cast<int32_t>(columns_.size());
+  }
+  if (isa == dtw::Simd::best) isa = dtw::cpu_best_simd();
+  if (!dtw::cpu_supports(isa))
+    throw BackendError(std::string("induced accelerations: this CPU cannot run ") +
+                       std::string(dtw::to_string(isa)));
+  isa_ = isa;
+  switch (isa) {
+    case dtw::Simd::avx512:
+      solve_ = detail::tree_avx512::tree_solve_lanes;
+      project_ = detail::tree_avx512::tree_project_lanes;
+      factor_ = detail::tree_avx512::tree_factor;
+      break;
+    case dtw::Simd::avx2:
+      solve_ = detail::tree_avx2::tree_solve_lanes;
+      project_ = detail::tree_avx2::tree_project_lanes;
+      factor_ = detail::tree_avx2::tree_factor;
+      break;
+    default:
+      solve_ = detail::tree_generic::tree_solve_lanes;
+      project_ = detail::tree_generic::tree_project_lanes;
+      factor_ = detail::tree_generic::tree_factor;
+      break;
+  }
+}
+
+void TreeSolver::gather(const double* dense, double* M) const {
+  for (int i = 0; i < nv_; ++i)
+    for (int32_t p = row_start_[static_cast<std::size_t>(i)];
+         p < row_start_[static_cast<std::size_t>(i) + 1]; ++p)
+      M[p] = dense[int64_t{i} * nv_ + columns_[static_cast<std::size_t>(p)]];
+}
+
+bool TreeSolver::factor(double* M) const {
+  return factor_(nv_, row_start_.data(), columns_.data(), M);
+}
+
+void TreeSolver::solve_lanes(const double* LD, int stride, double* T) const {
+  solve_(nv_, row_start_.data(), columns_.data(), LD, stride, T);
+}
+
+void TreeSolver::project_lanes(int stride, const double* T, const double* J, double* acc) const {
+  project_(nv_, stride, T, J, acc);
+}
+
+bool TreeSolver::solve(double* M, int k, double* X) const {
+  if (!factor(M)) return false;
+  thread_local LaneBuffer lanes;
+  const int stride = stride_for(k);
+  double* T = lanes.get(static_cast<std::size_t>(nv_) * static_cast<std::size_t>(stride));
+  for (int i = 0; i < nv_; ++i)
+    for (int c = 0; c < stride; ++c) T[i * stride + c] = c < k ? X[c * nv_ + i] : 0.0;
+  solve_lanes(M, stride, T);
+  for (int c = 0; c < k; ++c)
+    for (int i = 0; i < nv_; ++i) X[c * nv_ + i] = T[i * stride + c];
+  return true;
+}
+
+void forces_to_lanes(const FrameBatch& b, int64_t f, bool per_actuator, const double* G, int stride,
+                     double* T) {
+  const int nv = b.nv;
+  const auto row = [&](std::span<const double> s) { return s.data() + f * nv; };
+  const double *bias = row(b.bias), *passive = row(b.passive), *constraint = row(b.constraint),
+               *applied = row(b.applied), *actuator = row(b.actuator);
+  for (int i = 0; i < nv; ++i) {
+    double* t = T + int64_t{i} * stride;
+    t[0] = -G[i];
+    t[1] = -(bias[i] - G[i]);
+    t[2] = passive[i];
+    t[3] = constraint[i];
+    t[4] = applied[i];
+    t[5] = actuator[i];
+    std::fill(t + kBaseContributors, t + stride, 0.0);
+  }
+  if (!per_actuator) return;
+  if (!b.actuator_moment.empty()) {
+    actuator_forces_to_lanes(nv, b.nu, b.actuator_moment.data() + f * b.nu * nv,
+                             b.actuator_force.data() + f * b.nu, stride, T);
+    return;
+  }
+  const std::size_t pairs = b.moment_pairs.size();
+  const double* moment = b.moment_values.data() + static_cast<std::size_t>(f) * pairs;
+  const double* force = b.actuator_force.data() + f * b.nu;
+  for (std::size_t p = 0; p < pairs; ++p) {
+    const auto [a, dof] = b.moment_pairs[p];
+    T[int64_t{dof} * stride + kBaseContributors + a] += moment[p] * force[a];
+  }
+}
+
+void actuator_forces_to_lanes(int nv, int nu, const double* moment, const double* force, int stride,
+                              double* T) {
+  for (int a = 0; a < nu; ++a) {
+    const double fa = force[a];
+    const double* row = moment + int64_t{a} * nv;
+    double* t = T + kBaseContributors + a;
+    for (int v = 0; v < nv; ++v) t[int64_t{v} * stride] += row[v] * fa;
+  }
+}
+
+double lanes_to_rows(int nv, int k, int stride, const double* T, const double* qacc, double* X) {
+  // X written row by row (contiguous stores; strided loads hit T in L1). The closure from T's
+  // rows: the same sums, in the same order, as frame_closure on X.
+  for (int c = 0; c < k; ++c)
+    for (int i = 0; i < nv; ++i) X[c * nv + i] = T[int64_t{i} * stride + c];
+  double scale = 1e-300, err = 0;
+  bool nan = false;
+  for (int i = 0; i < nv; ++i) {
+    const double* t = T + int64_t{i} * stride;
+    double sum = 0;
+    for (int c = 0; c < kBaseContributors; ++c) {
+      sum += t[c];
+      scale = std::max(scale, std::abs(t[c]));
+    }
+    scale = std::max(scale, std::abs(qacc[i]));
+    err = std::max(err, std::abs(sum - qacc[i]));
+    nan = nan || std::isnan(sum) || std::isnan(qacc[i]);
+  }
+  return nan ? std::numeric_limits<double>::quiet_NaN() : err / scale;
+}
+
+void site_from_lanes(int k, int stride, const double* acc, const double* bias, double* out,
+                     double* site_bias) {
+  for (int c = 0; c < k; ++c)
+    for (int e = 0; e < 3; ++e) out[c * 3 + e] = acc[e * stride + c] + (c == 1 ? bias[e] : 0.0);
+  for (int e = 0; e < 3; ++e) site_bias[e] = bias[e];
+}
+
+namespace {}  // namespace
+
+namespace {
+
+/// Large allocations (bytes >= 8 MiB at p): transparent huge pages asked for, then every page
+/// faulted in by `threads` threads at once (the kernel zeroes each page it hands out). Advisory.
+void prefault(const void* data, std::size_t bytes, int threads) {
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20, kPage = 4096;
+  if (bytes < 4 * kHuge) return;
+  const auto p = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t lo = (p + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t hi = (p + bytes) & ~(kHuge - 1);
+  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  // Whole pages around the allocation (the first and last are partly malloc's own, mapped and
+  // writable already); chunks of whole huge pages.
+  const std::uintptr_t first = p & ~(kPage - 1), last = (p + bytes + kPage - 1) & ~(kPage - 1);
+  const std::uintptr_t base = first & ~(kHuge - 1);
+  const auto chunks = static_cast<int64_t>((last - base + kHuge - 1) / kHuge);
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const std::uintptr_t a = std::max(first, base + static_cast<std::uintptr_t>(c) * kHuge);
+    const std::uintptr_t b = std::min(last, base + static_cast<std::uintptr_t>(c + 1) * kHuge);
+    if (b > a) madvise(reinterpret_cast<void*>(a), b - a, MADV_POPULATE_WRITE);
+  }
+#endif
+}
+
+/// n values that the caller writes in full (not initialized here).
+void sized(ResultArray& v, std::size_t n, int threads) {
+  v.clear();
+  v.reserve(n);
+  prefault(v.data(), n * sizeof(double), threads);
+  v.resize(n);
+}
+
+}  // namespace
+
+void zeroed(std::vector<double>& v, std::size_t n, int threads) {
+  v.clear();
+  v.reserve(n);
+  prefault(v.data(), n * sizeof(double), threads);
+  v.assign(n, 0.0);
+}
+
+Result make_result(int64_t frames, int nv, int k, int64_t ns, int threads) {
   Result r;
   r.frames = frames;
   r.nv = nv;
   r.contributors = k;
-  r.joint.assign(static_cast<std::size_t>(frames * k * nv), 0.0);
-  r.site.assign(static_cast<std::size_t>(frames * ns * k * 3), 0.0);
-  r.site_bias.assign(static_cast<std::size_t>(frames * ns * 3), 0.0);
-  r.closure.assign(static_cast<std::size_t>(frames), 0.0);
+  sized(r.joint, static_cast<std::size_t>(frames * k * nv), threads);
+  sized(r.site, static_cast<std::size_t>(frames * ns * k * 3), threads);
+  sized(r.site_bias, static_cast<std::size_t>(frames * ns * 3), threads);
+  sized(r.closure, static_cast<std::size_t>(frames), threads);
   return r;
 }
 
@@ -229,25 +435,19 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     sites.push_back(static_cast<int>(it - tree.sites.begin()));
   }
   if (!sites.empty()) check_span(b.qvel, b.frames, b.nv, "qvel");
-  tree::TreeView tv;
-  tv.nbody = static_cast<int32_t>(tree.bodies.size());
-  tv.njnt = static_cast<int32_t>(tree.joints.size());
-  tv.nq = tree.nq;
-  tv.nv = tree.nv;
-  tv.bodies = tree.bodies.data();
-  tv.joints = tree.joints.data();
-  tv.qpos0 = tree.qpos0.data();
-  tv.armature = tree.armature.data();
-  tv.dof_body = tree.dof_body.data();
-  tv.dof_parent = tree.dof_parent.data();
-  for (int k = 0; k < 3; ++k) tv.gravity[k] = tree.gravity[k];
+  const bool recorded_gravity = opt.recorded_gravity;
+  if (recorded_gravity) check_span(b.gravity, b.frames, b.nv, "gravity");
+  const tree::TreeView tv = tree::view_of(tree);
 
   const int nv = b.nv;
   const int k = kBaseContributors + (opt.per_actuator ? b.nu : 0);
   const auto ns = static_cast<int64_t>(sites.size());
-  Result r = make_result(b.frames, nv, k, ns);
+  const TreeSolver solver(tree.dof_parent);
+  const int stride = TreeSolver::stride_for(k);
+  const int threads = threads_for(opt.threads, b.frames);
+  Result r = make_result(b.frames, nv, k, ns, threads);
   std::exception_ptr error;
-#pragma omp parallel num_threads(threads_for(opt.threads, b.frames))
+#pragma omp parallel num_threads(threads)
   {
     const int64_t body_scratch = 48 * int64_t{tv.nbody};
     std::vector<double> s(static_cast<std::size_t>(tree::scratch_size(tv)));
@@ -262,21 +462,31 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
     double* xaxis = xanchor + 3 * tv.njnt;
     double* cdof = xaxis + 3 * tv.njnt;
     double* cdof_dot = cdof + 6 * tv.nv;
-    std::vector<double> M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv)),
+    std::vector<double> M(static_cast<std::size_t>(solver.nnz())), G(static_cast<std::size_t>(nv)),
         J(static_cast<std::size_t>(3) * nv);
-#pragma omp for schedule(static)
+    LaneBuffer lanes;
+    double* T = lanes.get(static_cast<std::size_t>(nv + 3) * static_cast<std::size_t>(stride));
+    double* acc = T + int64_t{nv} * stride;
+    // Chunks of 64 frames handed out as threads free up: on a shared machine a thread that loses
+    // its core does not hold the others back (each frame is independent: same result).
+#pragma omp for schedule(dynamic, 64)
     for (int64_t f = 0; f < b.frames; ++f) {
       try {
         tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
         tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
-        tree::mass_matrix(tv, cinert, cdof, crb, M.data());
-        tree::gravity_force(tv, cinert, cdof, cacc, G.data());
-        double* X = r.joint.data() + f * k * nv;
-        forces_with(b, f, opt.per_actuator, G.data(), {X, static_cast<std::size_t>(k * nv)});
-        if (!solve_frame(nv, k, M.data(), X))
+        tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
+        const double* g = G.data();
+        if (recorded_gravity)
+          g = b.gravity.data() + f * nv;
+        else
+          tree::gravity_force(tv, cinert, cdof, cacc, G.data());
+        forces_to_lanes(b, f, opt.per_actuator, g, stride, T);
+        if (!solver.factor(M.data()))
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
-                           " is not positive definite");
-        r.closure[static_cast<std::size_t>(f)] = frame_closure(nv, X, b.qacc.data() + f * nv);
+                           " is not positive definite (or not finite: check its qpos)");
+        solver.solve_lanes(M.data(), stride, T);
+        r.closure[static_cast<std::size_t>(f)] =
+            lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, r.joint.data() + f * k * nv);
         if (ns == 0) continue;
         tree::velocities(tv, b.qvel.data() + f * nv, cdof, cvel, cdof_dot);
         for (int64_t si = 0; si < ns; ++si) {
@@ -286,8 +496,9 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
           tree::point_jacobian(tv, cdof, site.body, p, J.data());
           tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, cvel, cdof_dot, cacc, site.body,
                                         p, bias);
-          project_site(nv, k, J.data(), X, bias, r.site.data() + ((f * ns + si) * k) * 3,
-                       r.site_bias.data() + (f * ns + si) * 3);
+          solver.project_lanes(stride, T, J.data(), acc);
+          site_from_lanes(k, stride, acc, bias, r.site.data() + ((f * ns + si) * k) * 3,
+                          r.site_bias.data() + (f * ns + si) * 3);
         }
       } catch (...) {
 #pragma omp critical

@@ -272,6 +272,10 @@ Result compute_cuda(const KinematicTree& tree, const FrameBatch& b, const Option
   b.validate(opt.per_actuator);
   if (b.nq != tree.nq || b.nv != tree.nv)
     throw InputError("induced accelerations on CUDA: the batch does not fit the tree");
+  if (opt.per_actuator && !b.actuator_moment.empty())
+    throw InputError(
+        "induced accelerations on CUDA: per-actuator forces need the moment pairs "
+        "(engine::frame_batch), not dense moment matrices");
   if (b.nv > kMaxNv)
     throw InputError("induced accelerations on CUDA: nv " + std::to_string(b.nv) +
                      " is above the supported " + std::to_string(kMaxNv));

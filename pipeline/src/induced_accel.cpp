@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <span>
 
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/engine.hpp"
@@ -32,7 +33,7 @@ std::string file_sha256(const std::filesystem::path& p) {
 }
 
 io::ArrayDataset dataset(std::string name, std::vector<int64_t> shape,
-                         const std::vector<double>& values, io::Attrs attrs) {
+                         std::span<const double> values, io::Attrs attrs) {
   io::ArrayDataset d;
   d.name = std::move(name);
   d.dtype = io::DType::f64;

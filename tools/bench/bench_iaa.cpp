@@ -3,23 +3,34 @@
 // (configs/models/golfer_{upper,full,advanced}.xml: nv = 16, 27, 40; seed 2026, 500 Hz), its frames
 // repeated to 20 000; per-actuator contributors on (6 + nu right-hand sides per frame) and the
 // club_head task-space rows. Models are looked up in $SWINGPIPE_MODELS_DIR, ./configs/models, then
-// the source tree's configs/models.
+// the source tree's configs/models. Counter cpu_us_per_frame (whole-path cases): the process's CPU
+// time, all threads, per frame: what the path costs whatever else the machine is running.
 //
-//   iaa/cpu/nv:<n>            MuJoCo position stages + Eigen Cholesky, all threads (production)
+//   iaa/cpu/nv:<n>            the production CPU path (engine::induced_accelerations, M(q) from the
+//                             tree math, tree-sparse solve), all threads
 //   iaa/cpu/threads:1/nv:<n>  the same on one thread
+//   iaa/cpu_mujoco[/threads:1]/nv:<n>  the same with M(q) from MuJoCo's position stages
 //   iaa/cpu_recording/nv:<n>  plus reading the full state from the recording's channels
 //   iaa/tree_cpu/nv:<n>       the CUDA path's tree math on the CPU (its reference)
-//   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M)
+//   iaa/solve/nv:<n>          factorization and solves alone, one thread (given M): contributor
+//                             forces, the tree-sparse L^T D L factor, multi-right-hand-side solve
+//   iaa/solve_dense/nv:<n>    the same with the dense Cholesky of iaa::solve_frame
+//   iaa/mass_mujoco/nv:<n>    M(q) alone, one thread: mj_kinematics, mj_comPos, mj_crb
+//   iaa/mass_tree/nv:<n>      M(q) and G(q) alone, one thread, with the tree math
 //   iaa/cuda/nv:<n>           the CUDA path, transfers included (skipped without a device)
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <mujoco/mujoco.h>
+
+#include "common/rigid_tree_math.hpp"
 #include "swingpipe/host/engine.hpp"
 #include "swingpipe/host/induced_accel_engine.hpp"
 #include "swingpipe/host/recorded_state.hpp"
@@ -69,12 +80,28 @@ const Input& input(int nv) {
   return *slot;
 }
 
-iaa::Options options(int threads = 0) {
+iaa::Options options(int threads = 0, iaa::MassSource source = iaa::MassSource::tree) {
   iaa::Options o;
+  o.mass_source = source;
   o.per_actuator = true;
   o.sites = {"club_head"};
   o.threads = threads;
   return o;
+}
+
+/// CPU time of the whole process (all threads), seconds.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+/// Adds cpu_us_per_frame: the process's CPU time (every thread) per frame over the timed loop, the
+/// figure that does not depend on how busy the machine's other cores are.
+void cpu_per_frame(benchmark::State& state, double cpu0, int64_t frames) {
+  state.counters["cpu_us_per_frame"] =
+      1e6 * (process_cpu_seconds() - cpu0) /
+      (static_cast<double>(frames) * static_cast<double>(state.iterations()));
 }
 
 void finish(benchmark::State& state, const Input& in, int64_t frames) {
@@ -85,41 +112,114 @@ void finish(benchmark::State& state, const Input& in, int64_t frames) {
   state.counters["nv"] = in.model->nv();
 }
 
-void cpu_case(benchmark::State& state, int nv, int threads, bool from_recording) {
+void cpu_case(benchmark::State& state, int nv, int threads, bool from_recording,
+              iaa::MassSource source) {
   const Input& in = input(nv);
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     if (from_recording) {
       const auto st = engine::read_full_state(*in.model, in.rec);
-      auto r = engine::induced_accelerations(in.model, st, options(threads));
+      auto r = engine::induced_accelerations(in.model, st, options(threads, source));
       benchmark::DoNotOptimize(r.joint.data());
     } else {
-      auto r = engine::induced_accelerations(in.model, in.state, options(threads));
+      auto r = engine::induced_accelerations(in.model, in.state, options(threads, source));
       benchmark::DoNotOptimize(r.joint.data());
     }
   }
+  cpu_per_frame(state, cpu0, kFrames);
   finish(state, in, kFrames);
 }
 
 void tree_cpu_case(benchmark::State& state, int nv) {
   const Input& in = input(nv);
+  const double cpu0 = process_cpu_seconds();
   for (auto _ : state) {
     auto r = iaa::compute_tree_cpu(in.tree, in.batch, options());
     benchmark::DoNotOptimize(r.joint.data());
   }
+  cpu_per_frame(state, cpu0, kFrames);
   finish(state, in, kFrames);
 }
 
+/// M of frame 0 (from MuJoCo), reused: the per-frame solve without the position stages.
 void solve_case(benchmark::State& state, int nv) {
   const Input& in = input(nv);
   engine::Data data(in.model);
   const int k = iaa::kBaseContributors + in.model->nu();
+  const iaa::TreeSolver solver(in.tree.dof_parent);
+  std::vector<double> dense(static_cast<std::size_t>(nv) * nv),
+      M0(static_cast<std::size_t>(solver.nnz())), M, X(static_cast<std::size_t>(k) * nv);
+  engine::mass_matrix(data, in.state.qpos.data(), dense.data());
+  solver.gather(dense.data(), M0.data());
+  const int stride = iaa::TreeSolver::stride_for(k);
+  iaa::LaneBuffer lanes;
+  double* T = lanes.get(static_cast<std::size_t>(nv) * static_cast<std::size_t>(stride));
+  int64_t f = 0;
+  for (auto _ : state) {
+    M = M0;
+    iaa::forces_to_lanes(in.batch, f, true, in.batch.gravity.data() + f * nv, stride, T);
+    benchmark::DoNotOptimize(solver.factor(M.data()));
+    solver.solve_lanes(M.data(), stride, T);
+    benchmark::DoNotOptimize(
+        iaa::lanes_to_rows(nv, k, stride, T, in.batch.qacc.data() + f * nv, X.data()));
+    f = (f + 1) % kFrames;
+  }
+  finish(state, in, 1);
+}
+
+/// The same with the dense Cholesky of iaa::solve_frame (the solve before the tree solver).
+void solve_dense_case(benchmark::State& state, int nv) {
+  const Input& in = input(nv);
+  engine::Data data(in.model);
+  const int k = iaa::kBaseContributors + in.model->nu();
   std::vector<double> M0(static_cast<std::size_t>(nv) * nv), M, X(static_cast<std::size_t>(k) * nv);
-  engine::mass_matrix(data, in.state.qpos.data(), M0.data());  // M of frame 0, reused
+  engine::mass_matrix(data, in.state.qpos.data(), M0.data());
   int64_t f = 0;
   for (auto _ : state) {
     M = M0;
     iaa::frame_forces(in.batch, f, true, X);
     benchmark::DoNotOptimize(iaa::solve_frame(nv, k, M.data(), X.data()));
+    f = (f + 1) % kFrames;
+  }
+  finish(state, in, 1);
+}
+
+/// M(q) alone, one thread: MuJoCo's position stages (mj_kinematics, mj_comPos, mj_crb) or the
+/// tree math (kinematics, com_inertia, mass_matrix_sparse, gravity_force).
+void mass_case(benchmark::State& state, int nv, bool tree) {
+  const Input& in = input(nv);
+  engine::Data data(in.model);
+  const mjModel* m = in.model->get();
+  mjData* d = data.get();
+  const iaa::tree::TreeView tv = iaa::tree::view_of(in.tree);
+  std::vector<double> s(static_cast<std::size_t>(iaa::tree::scratch_size(tv))),
+      M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv));
+  const iaa::TreeSolver solver(in.tree.dof_parent);
+  int64_t f = 0;
+  for (auto _ : state) {
+    const double* q = in.batch.qpos.data() + f * in.batch.nq;
+    if (tree) {
+      double* xpos = s.data();
+      double* xquat = xpos + 3 * tv.nbody;
+      double* xmat = xquat + 4 * tv.nbody;
+      double* cinert = xmat + 9 * tv.nbody;
+      double* crb = cinert + 10 * tv.nbody;
+      double* sub = crb + 10 * tv.nbody;
+      double* xanchor = xpos + 48 * int64_t{tv.nbody};
+      double* xaxis = xanchor + 3 * tv.njnt;
+      double* cdof = xaxis + 3 * tv.njnt;
+      iaa::tree::kinematics(tv, q, xpos, xquat, xmat, xanchor, xaxis);
+      iaa::tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
+      iaa::tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
+      iaa::tree::gravity_force(tv, cinert, cdof, sub, G.data());
+    } else {
+      mju_copy(d->qpos, q, m->nq);
+      mj_kinematics(m, d);
+      mj_comPos(m, d);
+      mj_crb(m, d);
+      M[0] = d->qM[0];
+    }
+    benchmark::DoNotOptimize(M.data());
     f = (f + 1) % kFrames;
   }
   finish(state, in, 1);
@@ -141,16 +241,21 @@ void cuda_case(benchmark::State& state, int nv) {
 bool register_iaa() {
   for (int nv : {16, 27, 40}) {
     const std::string n = "/nv:" + std::to_string(nv);
-    benchmark::RegisterBenchmark(("iaa/cpu" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, false); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("iaa/cpu/threads:1" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 1, false); })
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("iaa/cpu_recording" + n).c_str(),
-                                 [=](benchmark::State& s) { cpu_case(s, nv, 0, true); })
+    for (auto [name, source] : {std::pair{"cpu", iaa::MassSource::tree},
+                                std::pair{"cpu_mujoco", iaa::MassSource::mujoco}}) {
+      const std::string b = std::string("iaa/") + name;
+      benchmark::RegisterBenchmark((b + n).c_str(),
+                                   [=](benchmark::State& s) { cpu_case(s, nv, 0, false, source); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark((b + "/threads:1" + n).c_str(),
+                                   [=](benchmark::State& s) { cpu_case(s, nv, 1, false, source); })
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+    benchmark::RegisterBenchmark(
+        ("iaa/cpu_recording" + n).c_str(),
+        [=](benchmark::State& s) { cpu_case(s, nv, 0, true, iaa::MassSource::tree); })
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("iaa/tree_cpu" + n).c_str(),
@@ -159,6 +264,15 @@ bool register_iaa() {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("iaa/solve" + n).c_str(), [=](benchmark::State& s) {
       solve_case(s, nv);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/solve_dense" + n).c_str(), [=](benchmark::State& s) {
+      solve_dense_case(s, nv);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/mass_mujoco" + n).c_str(), [=](benchmark::State& s) {
+      mass_case(s, nv, false);
+    })->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("iaa/mass_tree" + n).c_str(), [=](benchmark::State& s) {
+      mass_case(s, nv, true);
     })->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("iaa/cuda" + n).c_str(),
                                  [=](benchmark::State& s) { cuda_case(s, nv); })

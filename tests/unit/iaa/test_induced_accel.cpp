@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -36,135 +37,152 @@ const Swing& swing(const std::string& which) {
   return cache.emplace(which, std::move(s)).first->second;
 }
 
-iaa::Options options(bool per_actuator, std::vector<std::string> sites = {"club_head"}) {
+iaa::Options options(bool per_actuator, std::vector<std::string> sites = {"club_head"},
+                     iaa::MassSource source = iaa::MassSource::tree) {
   iaa::Options o;
   o.per_actuator = per_actuator;
   o.sites = std::move(sites);
+  o.mass_source = source;
   return o;
 }
 
+/// Both sources of M(q) of the CPU path: the tree math (default) and MuJoCo's position stages.
+constexpr iaa::MassSource kSources[] = {iaa::MassSource::tree, iaa::MassSource::mujoco};
+std::string name_of(iaa::MassSource s) {
+  return s == iaa::MassSource::tree ? "tree" : "mujoco";
+}
+
 TEST(InducedAccel, ClosureOnEveryFrameOfEveryModel) {
-  for (const auto& which : test::golfer_models()) {
-    SCOPED_TRACE(which);
-    const Swing& s = swing(which);
-    const auto r = engine::induced_accelerations(s.model, s.state, options(false));
-    ASSERT_EQ(r.frames, s.rec.frames());
-    ASSERT_EQ(r.contributors, iaa::kBaseContributors);
-    double contact_frames = 0;
-    for (int64_t f = 0; f < r.frames; ++f) {
-      EXPECT_LE(r.closure[static_cast<std::size_t>(f)], 1e-8) << "frame " << f;
-      contact_frames += s.state.ncon[static_cast<std::size_t>(f)] > 0;
-    }
-    // Standing golfers touch the ground from the first step on (frame 0 is the exact touch).
-    if (which != "upper") {
-      EXPECT_GE(contact_frames, static_cast<double>(r.frames - 2));
-    }
-    // Closure recomputed here from the contributions, not from r.closure.
-    const int nv = r.nv;
-    for (int64_t f = 0; f < r.frames; f += 37) {
-      for (int i = 0; i < nv; ++i) {
-        double sum = 0, scale = 1e-12;
-        for (int c = 0; c < 6; ++c) {
-          const double x = r.joint[static_cast<std::size_t>((f * 6 + c) * nv + i)];
-          sum += x;
-          scale = std::max(scale, std::abs(x));
+  for (const auto& which : test::golfer_models())
+    for (const auto source : kSources) {
+      SCOPED_TRACE(which + " " + name_of(source));
+      const Swing& s = swing(which);
+      const auto r =
+          engine::induced_accelerations(s.model, s.state, options(false, {"club_head"}, source));
+      ASSERT_EQ(r.frames, s.rec.frames());
+      ASSERT_EQ(r.contributors, iaa::kBaseContributors);
+      double contact_frames = 0;
+      for (int64_t f = 0; f < r.frames; ++f) {
+        EXPECT_LE(r.closure[static_cast<std::size_t>(f)], 1e-8) << "frame " << f;
+        contact_frames += s.state.ncon[static_cast<std::size_t>(f)] > 0;
+      }
+      // Standing golfers touch the ground from the first step on (frame 0 is the exact touch).
+      if (which != "upper") {
+        EXPECT_GE(contact_frames, static_cast<double>(r.frames - 2));
+      }
+      // Closure recomputed here from the contributions, not from r.closure.
+      const int nv = r.nv;
+      for (int64_t f = 0; f < r.frames; f += 37) {
+        for (int i = 0; i < nv; ++i) {
+          double sum = 0, scale = 1e-12;
+          for (int c = 0; c < 6; ++c) {
+            const double x = r.joint[static_cast<std::size_t>((f * 6 + c) * nv + i)];
+            sum += x;
+            scale = std::max(scale, std::abs(x));
+          }
+          const double q = s.state.qacc[static_cast<std::size_t>(f * nv + i)];
+          EXPECT_LE(std::abs(sum - q), 1e-8 * std::max(scale, std::abs(q)));
         }
-        const double q = s.state.qacc[static_cast<std::size_t>(f * nv + i)];
-        EXPECT_LE(std::abs(sum - q), 1e-8 * std::max(scale, std::abs(q)));
       }
     }
-  }
 }
 
 TEST(InducedAccel, ContributionsEqualMuJoCosSolveM) {
-  for (const auto& which : test::golfer_models()) {
-    SCOPED_TRACE(which);
-    const Swing& s = swing(which);
-    const auto r = engine::induced_accelerations(s.model, s.state, options(true, {}));
-    const mjModel* m = s.model->get();
-    const int nv = m->nv, k = r.contributors;
-    ASSERT_EQ(k, 6 + m->nu);
-    engine::Data data(s.model);
-    mjData* d = data.get();
-    std::vector<double> F(static_cast<std::size_t>(nv)), X(static_cast<std::size_t>(nv));
-    for (int64_t f = 0; f < r.frames; f += 53) {
-      mju_copy(d->qpos, s.state.qpos.data() + f * m->nq, m->nq);
-      mj_kinematics(m, d);
-      mj_comPos(m, d);
-      mj_crb(m, d);
-      mj_factorM(m, d);
-      const auto row = [&](const std::vector<double>& v) { return v.data() + f * nv; };
-      for (int c = 0; c < k; ++c) {
-        for (int i = 0; i < nv; ++i) {
-          const auto I = static_cast<std::size_t>(i);
-          switch (c) {
-            case 0:
-              F[I] = -row(s.state.qfrc_gravity)[i];
-              break;
-            case 1:
-              F[I] = -(row(s.state.qfrc_bias)[i] - row(s.state.qfrc_gravity)[i]);
-              break;
-            case 2:
-              F[I] = row(s.state.qfrc_passive)[i];
-              break;
-            case 3:
-              F[I] = row(s.state.qfrc_constraint)[i];
-              break;
-            case 4:
-              F[I] = row(s.state.qfrc_applied)[i];
-              break;
-            case 5:
-              F[I] = row(s.state.qfrc_actuator)[i];
-              break;
-            default: {
-              const int a = c - 6;
-              F[I] = s.state.actuator_moment[static_cast<std::size_t>((f * m->nu + a) * nv + i)] *
-                     s.state.actuator_force[static_cast<std::size_t>(f * m->nu + a)];
+  for (const auto& which : test::golfer_models())
+    for (const auto source : kSources) {
+      SCOPED_TRACE(which + " " + name_of(source));
+      const Swing& s = swing(which);
+      const auto r = engine::induced_accelerations(s.model, s.state, options(true, {}, source));
+      const mjModel* m = s.model->get();
+      const int nv = m->nv, k = r.contributors;
+      ASSERT_EQ(k, 6 + m->nu);
+      engine::Data data(s.model);
+      mjData* d = data.get();
+      std::vector<double> F(static_cast<std::size_t>(nv)), X(static_cast<std::size_t>(nv));
+      for (int64_t f = 0; f < r.frames; f += 53) {
+        mju_copy(d->qpos, s.state.qpos.data() + f * m->nq, m->nq);
+        mj_kinematics(m, d);
+        mj_comPos(m, d);
+        mj_crb(m, d);
+        mj_factorM(m, d);
+        const auto row = [&](const std::vector<double>& v) { return v.data() + f * nv; };
+        for (int c = 0; c < k; ++c) {
+          for (int i = 0; i < nv; ++i) {
+            const auto I = static_cast<std::size_t>(i);
+            switch (c) {
+              case 0:
+                F[I] = -row(s.state.qfrc_gravity)[i];
+                break;
+              case 1:
+                F[I] = -(row(s.state.qfrc_bias)[i] - row(s.state.qfrc_gravity)[i]);
+                break;
+              case 2:
+                F[I] = row(s.state.qfrc_passive)[i];
+                break;
+              case 3:
+                F[I] = row(s.state.qfrc_constraint)[i];
+                break;
+              case 4:
+                F[I] = row(s.state.qfrc_applied)[i];
+                break;
+              case 5:
+                F[I] = row(s.state.qfrc_actuator)[i];
+                break;
+              default: {
+                const int a = c - 6;
+                F[I] = s.state.actuator_moment[static_cast<std::size_t>((f * m->nu + a) * nv + i)] *
+                       s.state.actuator_force[static_cast<std::size_t>(f * m->nu + a)];
+              }
             }
           }
+          mj_solveM(m, d, X.data(), F.data(), 1);
+          const double* got = r.joint.data() + (f * k + c) * nv;
+          EXPECT_LT(test::rel_diff(got, X.data(), X.size(), 1e-9), 1e-10) << "contributor " << c;
         }
-        mj_solveM(m, d, X.data(), F.data(), 1);
-        const double* got = r.joint.data() + (f * k + c) * nv;
-        EXPECT_LT(test::rel_diff(got, X.data(), X.size(), 1e-9), 1e-10) << "contributor " << c;
-      }
-      // The actuators add up to the control row.
-      for (int i = 0; i < nv; ++i) {
-        double sum = 0;
-        for (int a = 0; a < m->nu; ++a)
-          sum += r.joint[static_cast<std::size_t>((f * k + 6 + a) * nv + i)];
-        const double control = r.joint[static_cast<std::size_t>((f * k + 5) * nv + i)];
-        EXPECT_NEAR(sum, control, 1e-9 * (1 + std::abs(control)));
+        // The actuators add up to the control row.
+        for (int i = 0; i < nv; ++i) {
+          double sum = 0;
+          for (int a = 0; a < m->nu; ++a)
+            sum += r.joint[static_cast<std::size_t>((f * k + 6 + a) * nv + i)];
+          const double control = r.joint[static_cast<std::size_t>((f * k + 5) * nv + i)];
+          EXPECT_NEAR(sum, control, 1e-9 * (1 + std::abs(control)));
+        }
       }
     }
-  }
 }
 
 TEST(InducedAccel, SiteRowsSumToTheRecordedSiteAcceleration) {
-  for (const auto& which : test::golfer_models()) {
-    SCOPED_TRACE(which);
-    const Swing& s = swing(which);
-    const auto r = engine::induced_accelerations(s.model, s.state, options(false));
-    for (int64_t f = 0; f < r.frames; ++f) {
-      const double* want = s.state.site_acc.data() + f * 3;
-      double sum[3] = {0, 0, 0}, scale = 1;
-      for (int c = 0; c < 6; ++c)
-        for (int e = 0; e < 3; ++e) {
-          const double a = r.site[static_cast<std::size_t>((f * 6 + c) * 3 + e)];
-          sum[e] += a;
-          scale = std::max(scale, std::abs(a));
-        }
-      for (int e = 0; e < 3; ++e)
-        ASSERT_LE(std::abs(sum[e] - want[e]), 1e-8 * scale) << "frame " << f << " axis " << e;
+  for (const auto& which : test::golfer_models())
+    for (const auto source : kSources) {
+      SCOPED_TRACE(which + " " + name_of(source));
+      const Swing& s = swing(which);
+      const auto r =
+          engine::induced_accelerations(s.model, s.state, options(false, {"club_head"}, source));
+      for (int64_t f = 0; f < r.frames; ++f) {
+        const double* want = s.state.site_acc.data() + f * 3;
+        double sum[3] = {0, 0, 0}, scale = 1;
+        for (int c = 0; c < 6; ++c)
+          for (int e = 0; e < 3; ++e) {
+            const double a = r.site[static_cast<std::size_t>((f * 6 + c) * 3 + e)];
+            sum[e] += a;
+            scale = std::max(scale, std::abs(a));
+          }
+        for (int e = 0; e < 3; ++e)
+          ASSERT_LE(std::abs(sum[e] - want[e]), 1e-8 * scale) << "frame " << f << " axis " << e;
+      }
     }
-  }
 }
 
 TEST(InducedAccel, TreePathAgreesWithTheMuJoCoPath) {
   for (const auto& which : test::golfer_models()) {
     SCOPED_TRACE(which);
     const Swing& s = swing(which);
-    const auto opt = options(true);
+    const auto opt = options(true, {"club_head"}, iaa::MassSource::mujoco);
     const auto cpu = engine::induced_accelerations(s.model, s.state, opt);
+    // The default source (the tree math, recorded G) against MuJoCo's.
+    const auto dflt = engine::induced_accelerations(s.model, s.state, options(true));
+    EXPECT_LT(test::rel_diff(dflt.joint.data(), cpu.joint.data(), cpu.joint.size()), 1e-9);
+    EXPECT_LT(test::rel_diff(dflt.site.data(), cpu.site.data(), cpu.site.size()), 1e-9);
     std::vector<double> moments;
     const auto batch = engine::frame_batch(s.state, moments);
     const auto tree = iaa::compute_tree_cpu(engine::export_tree(*s.model, opt.sites), batch, opt);
@@ -189,13 +207,75 @@ TEST(InducedAccel, GravityAndVelocityArePhysical) {
 
 TEST(InducedAccel, ThreadCountDoesNotChangeTheResult) {
   const Swing& s = swing("full");
-  auto o = options(true);
-  o.threads = 1;
-  const auto one = engine::induced_accelerations(s.model, s.state, o);
-  o.threads = 2;
-  const auto two = engine::induced_accelerations(s.model, s.state, o);
-  EXPECT_EQ(one.joint, two.joint);
-  EXPECT_EQ(one.site, two.site);
+  for (const auto source : kSources) {
+    auto o = options(true, {"club_head"}, source);
+    o.threads = 1;
+    const auto one = engine::induced_accelerations(s.model, s.state, o);
+    o.threads = 2;
+    const auto two = engine::induced_accelerations(s.model, s.state, o);
+    EXPECT_EQ(one.joint, two.joint);
+    EXPECT_EQ(one.site, two.site);
+  }
+}
+
+TEST(InducedAccel, MocapModelsFallBackToMuJoCosStages) {
+  // The tree export refuses mocap bodies; the default source then takes M(q) from MuJoCo.
+  test::TempDir dir;
+  const auto path = dir / "mocap.xml";
+  std::ofstream(path) << R"(<mujoco><worldbody>
+    <body name="target" mocap="true"><geom type="sphere" size="0.1"/></body>
+    <body name="a" pos="0 0 1"><joint name="j0" type="hinge" axis="0 1 0"/>
+      <geom type="capsule" fromto="0 0 0 0.5 0 0" size="0.05" mass="2"/>
+      <body name="b" pos="0.5 0 0"><joint name="j1" type="hinge" axis="0 1 0"/>
+        <geom type="capsule" fromto="0 0 0 0.4 0 0" size="0.04" mass="1"/>
+        <site name="tip" pos="0.4 0 0"/></body></body>
+  </worldbody><actuator><motor joint="j0"/><motor joint="j1"/></actuator></mujoco>)";
+  const auto model = engine::Model::load(path);
+  engine::Data data(model);
+  engine::StateBatch in;
+  in.frames = 5;
+  for (int f = 0; f < 5; ++f) {
+    in.time.push_back(0.01 * f);
+    for (double v : {0.3 * f, -0.2 * f}) in.qpos.push_back(v);
+    for (double v : {1.0, -0.5 * f}) in.qvel.push_back(v);
+    for (double v : {0.4, -0.1}) in.ctrl.push_back(v);
+  }
+  const auto state = engine::get_full_state(data, in, {"tip"});
+  for (const auto source : kSources) {
+    SCOPED_TRACE(name_of(source));
+    const auto r = engine::induced_accelerations(model, state, options(true, {"tip"}, source));
+    ASSERT_EQ(r.frames, 5);
+    EXPECT_LE(r.max_closure(), 1e-8);
+    for (int64_t f = 0; f < 5; ++f) {
+      double sum[3] = {0, 0, 0};
+      for (int c = 0; c < 6; ++c)
+        for (int e = 0; e < 3; ++e)
+          sum[e] += r.site[static_cast<std::size_t>((f * r.contributors + c) * 3 + e)];
+      for (int e = 0; e < 3; ++e)
+        EXPECT_NEAR(sum[e], state.site_acc[static_cast<std::size_t>(f * 3 + e)],
+                    1e-8 * (1 + std::abs(state.site_acc[static_cast<std::size_t>(f * 3 + e)])));
+    }
+  }
+}
+
+TEST(InducedAccel, NaNPositionIsAnErrorNamingTheFrame) {
+  const Swing& s = swing("full");
+  engine::FullState bad = s.state;
+  bad.qpos[static_cast<std::size_t>(7 * bad.nq + 8)] = std::nan("");  // a hinge of frame 7
+  for (const auto source : kSources) {
+    SCOPED_TRACE(name_of(source));
+    try {
+      engine::induced_accelerations(s.model, bad, options(true, {"club_head"}, source));
+      FAIL() << "a NaN position was solved";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("frame 7 "), std::string::npos) << e.what();
+    }
+  }
+  // The tree path of the CUDA reference too.
+  std::vector<double> moments;
+  const auto batch = engine::frame_batch(bad, moments);
+  EXPECT_THROW(iaa::compute_tree_cpu(engine::export_tree(*s.model, {}), batch, options(false, {})),
+               InputError);
 }
 
 TEST(InducedAccel, CounterfactualsRespondThroughTheConstraints) {

@@ -1,11 +1,17 @@
 #pragma once
 // Induced accelerations from recorded full states (host/engine side of kernels/induced_accel.hpp).
 //
-// CPU path (induced_accelerations): per frame MuJoCo's position stages only (mj_kinematics,
-// mj_comPos, mj_crb: no collision, no constraint solve) give M(q); one Cholesky factorization and
-// one solve with all contributors as right-hand sides (iaa::solve_frame) give the contributions;
-// the recorded G(q) splits the bias force into gravity and velocity. Sites add mj_comVel for
-// J'(q, qd) qd. Frames run across threads, each with its own mjData.
+// CPU path (induced_accelerations): per frame, M(q) from the position stages only (no collision,
+// no constraint solve), then one tree-sparse L^T D L factorization and one solve with all
+// contributors as right-hand sides (iaa::TreeSolver) give the contributions. Frames run across
+// threads. Where M(q) comes from is options.mass_source:
+//  - MassSource::tree (default, the faster): the kinematic tree is exported once and the tree
+//    math of kernels/common (the CUDA path's code, tested against mj_fullM / mj_rne to 1e-12)
+//    computes M(q) and the site rows (iaa::compute_tree_cpu with the recorded G(q) splitting the
+//    bias force). Models with mocap bodies fall back to MuJoCo.
+//  - MassSource::mujoco: MuJoCo's mj_kinematics, mj_comPos and mj_crb (qM read sparse, no dense
+//    copy), each thread with its own mjData; the recorded G(q) splits the bias force into gravity
+//    and velocity; sites add mj_comVel and mj_jacSite for J and J'(q, qd) qd.
 //
 // CUDA path: export_tree() once, then iaa::compute_cuda.
 //
