@@ -2,12 +2,14 @@
 //
 // Block engine: the (block, channel) segments of a call are processed in groups that fit the
 // memory budget. For each group, OpenMP threads first run the r2c FFT of every segment (once per
-// channel and block), then take (segment, scale) items: product of the segment's spectrum with
-// the scale's band of the bank into a per-thread spectrum buffer that stays zero outside the
-// band, an out-of-place inverse c2c FFT into a per-thread buffer, and the crop of the block's
-// valid outputs fused with power / magnitude, written straight to the output (non-temporal
-// stores when it is larger than the caches) or to the group's tiles. Per-thread buffers live in
-// the plan and are reused by every call; FFTW plans are made once per plan (FFTW_MEASURE).
+// channel, block and FFT length: a one-block plan may transform its scales at up to 4 lengths,
+// each scale at the shortest its support allows), then take (segment, scale) items: product of the
+// segment's spectrum with the scale's band of the bank into a per-thread spectrum buffer that stays
+// zero outside the band, an out-of-place inverse c2c FFT into a per-thread buffer, and the crop of
+// the block's valid outputs fused with power / magnitude, written straight to the output
+// (non-temporal stores when it is larger than the caches) or to the group's tiles. Per-thread
+// buffers live in the plan and are reused by every call; FFTW plans are made once per plan
+// (FFTW_MEASURE).
 #include <fftw3.h>
 #include <omp.h>
 

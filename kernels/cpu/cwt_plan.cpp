@@ -319,8 +319,9 @@ Geometry make_geometry(const Spec& spec, const std::vector<double>& scales) {
 namespace {
 
 /// Relative cost per point of N log N for an FFT length: 2^k and 3 2^k run FFTW's radix-2 SIMD
-/// codelets nearly throughout; other 2^a 3^b 5^c lengths measured 0.9..1.1x per point at 16k..24k
-/// points (FFTW_MEASURE, complex64), taken as 1.1 to prefer the former on a tie.
+/// codelets nearly throughout; other 2^a 3^b 5^c lengths measured 1.0..1.25x the time per N log N
+/// of 3 2^13 at 17k..23k points (FFTW_MEASURE, complex64, c2c; 1.06x at 17280, 1.01x at 20480),
+/// taken as 1.1.
 double size_weight(int64_t N) {
   return smooth_size(N) == N ? 1.0 : 1.1;
 }
@@ -367,7 +368,9 @@ std::pair<std::vector<int64_t>, std::vector<int>> size_classes(const Spec& spec,
   std::vector<int64_t> cand = need;
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-  if (cand.size() > 16) cand.erase(cand.begin(), cand.end() - 16);  // never with real supports
+  // About a dozen lengths per octave at most; keep the 16 longest (a shorter scale may always use
+  // a longer length).
+  if (cand.size() > 16) cand.erase(cand.begin(), cand.end() - 16);
   const int Kc = static_cast<int>(cand.size());
   const int64_t top = cand.back();
   std::vector<int64_t> best_set = {top};

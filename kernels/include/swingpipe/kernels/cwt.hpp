@@ -150,6 +150,7 @@ class Plan {
   int count() const { return static_cast<int>(spec().frequencies.size()); }
   const std::vector<double>& frequencies() const { return spec().frequencies; }
   const std::vector<double>& scales() const;  ///< samples, one per frequency
+  /// The block layout; fft_size is the longest FFT length (see fft_sizes()).
   const Geometry& geometry() const;
   /// Wavelet-spectrum values stored in the bank (sum of the band widths).
   int64_t bank_size() const;
