@@ -2,12 +2,14 @@
 //
 // Block engine: the (block, channel) segments of a call are processed in groups that fit the
 // memory budget. For each group, OpenMP threads first run the r2c FFT of every segment (once per
-// channel and block), then take (segment, scale) items: product of the segment's spectrum with
-// the scale's band of the bank into a per-thread spectrum buffer that stays zero outside the
-// band, an out-of-place inverse c2c FFT into a per-thread buffer, and the crop of the block's
-// valid outputs fused with power / magnitude, written straight to the output (non-temporal
-// stores when it is larger than the caches) or to the group's tiles. Per-thread buffers live in
-// the plan and are reused by every call; FFTW plans are made once per plan (FFTW_MEASURE).
+// channel, block and FFT length: a one-block plan may transform its scales at up to 4 lengths,
+// each scale at the shortest its support allows), then take (segment, scale) items: product of the
+// segment's spectrum with the scale's band of the bank into a per-thread spectrum buffer that stays
+// zero outside the band, an out-of-place inverse c2c FFT into a per-thread buffer, and the crop of
+// the block's valid outputs fused with power / magnitude, written straight to the output
+// (non-temporal stores when it is larger than the caches) or to the group's tiles. Per-thread
+// buffers live in the plan and are reused by every call; FFTW plans are made once per plan
+// (FFTW_MEASURE).
 #include <fftw3.h>
 #include <omp.h>
 
@@ -108,7 +110,8 @@ struct Workspace {
   AlignedBuffer<T> real;
   AlignedBuffer<std::complex<T>> spec;
   AlignedBuffer<std::complex<T>> y;
-  Band band{};  ///< the bins of spec that may be nonzero
+  Band band{};         ///< the bins of spec that may be nonzero
+  int64_t band_N = 0;  ///< the FFT length band was filled for
   explicit Workspace(int64_t N)
       : real(static_cast<std::size_t>(N)),
         spec(static_cast<std::size_t>(N)),
@@ -121,19 +124,19 @@ struct Workspace {
 
 struct FftState {
   Precision precision = Precision::float64;
-  int64_t N = 0;
-  void* forward = nullptr;  ///< fftwf_plan / fftw_plan (r2c, out of place)
-  void* inverse = nullptr;  ///< c2c backward, out of place, input preserved
+  int64_t N = 0;               ///< the longest FFT (workspace size)
+  std::vector<void*> forward;  ///< per size class: fftwf_plan / fftw_plan (r2c, out of place)
+  std::vector<void*> inverse;  ///< per size class: c2c backward, out of place, input preserved
   std::mutex mutex;
   std::vector<void*> free_workspaces;  ///< Workspace<T>* for reuse by later calls
 
   template <class T>
-  typename Fftw<T>::plan forward_plan() const {
-    return static_cast<typename Fftw<T>::plan>(forward);
+  typename Fftw<T>::plan forward_plan(int c) const {
+    return static_cast<typename Fftw<T>::plan>(forward[static_cast<std::size_t>(c)]);
   }
   template <class T>
-  typename Fftw<T>::plan inverse_plan() const {
-    return static_cast<typename Fftw<T>::plan>(inverse);
+  typename Fftw<T>::plan inverse_plan(int c) const {
+    return static_cast<typename Fftw<T>::plan>(inverse[static_cast<std::size_t>(c)]);
   }
 
   /// `count` workspaces (from the free list, or new).
@@ -161,8 +164,10 @@ struct FftState {
     for (void* w : free_workspaces) delete static_cast<Workspace<T>*>(w);
     free_workspaces.clear();
     std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
-    if (forward) Fftw<T>::destroy(forward_plan<T>());
-    if (inverse) Fftw<T>::destroy(inverse_plan<T>());
+    for (void* f : forward)
+      if (f) Fftw<T>::destroy(static_cast<typename Fftw<T>::plan>(f));
+    for (void* i : inverse)
+      if (i) Fftw<T>::destroy(static_cast<typename Fftw<T>::plan>(i));
   }
 };
 
@@ -178,24 +183,27 @@ void destroy(FftState* state) {
 namespace {
 
 template <class T>
-void make_plans(FftState& st, Planning planning) {
-  const int N = static_cast<int>(st.N);
+void make_plans(FftState& st, const Plan::Impl& plan) {
   // FFTW_MEASURE times candidate algorithms (no time limit: a limit under load settles for plans
   // ~25% slower); FFTW_ESTIMATE plans instantly.
-  const unsigned rigor = planning == Planning::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
+  const unsigned rigor = plan.spec.planning == Planning::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
   Workspace<T> scratch(st.N);
   std::lock_guard<std::mutex> lock(detail::fftw_planner_mutex());
   if constexpr (sizeof(T) == 4)
     fftwf_set_timelimit(FFTW_NO_TIMELIMIT);
   else
     fftw_set_timelimit(FFTW_NO_TIMELIMIT);
-  st.forward = Fftw<T>::r2c(N, scratch.real.ptr,
-                            reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr), rigor);
-  st.inverse = Fftw<T>::c2c(N, reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr),
-                            reinterpret_cast<typename Fftw<T>::complex*>(scratch.y.ptr),
-                            rigor | FFTW_PRESERVE_INPUT);
-  if (!st.forward || !st.inverse)
-    throw BackendError("cwt: FFTW could not plan transforms of " + std::to_string(N) + " points");
+  for (const auto& c : plan.classes) {
+    const int N = static_cast<int>(c.fft_size);
+    st.forward.push_back(
+        Fftw<T>::r2c(N, scratch.real.ptr,
+                     reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr), rigor));
+    st.inverse.push_back(Fftw<T>::c2c(
+        N, reinterpret_cast<typename Fftw<T>::complex*>(scratch.spec.ptr),
+        reinterpret_cast<typename Fftw<T>::complex*>(scratch.y.ptr), rigor | FFTW_PRESERVE_INPUT));
+    if (!st.forward.back() || !st.inverse.back())
+      throw BackendError("cwt: FFTW could not plan transforms of " + std::to_string(N) + " points");
+  }
 }
 
 }  // namespace
@@ -205,9 +213,9 @@ std::unique_ptr<FftState, FftStateDeleter> make_fft_state(const Plan::Impl& plan
   st->precision = plan.spec.precision;
   st->N = plan.geometry.fft_size;
   if (st->precision == Precision::float32)
-    make_plans<float>(*st, plan.spec.planning);
+    make_plans<float>(*st, plan);
   else
-    make_plans<double>(*st, plan.spec.planning);
+    make_plans<double>(*st, plan);
   return st;
 }
 
@@ -289,9 +297,10 @@ template <class T, class V>
 void run(const Plan::Impl& p, SeriesRef<T> x, Output kind, const Target<V>& target,
          const RunOptions& run) {
   const Geometry& g = p.geometry;
-  const int64_t n = x.length, N = g.fft_size;  // n <= the plan's length
+  const int64_t n = x.length;  // n <= the plan's length
   const int C = x.channels;
   const int F = static_cast<int>(p.scales.size());
+  const int K = static_cast<int>(p.classes.size());  // FFT lengths (one unless one block)
   if (n == 0 || C == 0) return;
   const int64_t blocks = (n + g.step - 1) / g.step;
   FftState& st = *p.cpu;
@@ -302,13 +311,13 @@ void run(const Plan::Impl& p, SeriesRef<T> x, Output kind, const Target<V>& targ
   for (int c = 0; c < C; ++c) bad[c] = all_finite(x.data + c * n, n) ? 0 : 1;
 
   const std::size_t spectrum_bytes =
-      static_cast<std::size_t>(p.spectrum_stride) * sizeof(std::complex<T>);
+      static_cast<std::size_t>(p.class_stride) * sizeof(std::complex<T>);
   const std::size_t tile_bytes =
       target.sink ? static_cast<std::size_t>(F) * static_cast<std::size_t>(g.step) * sizeof(V) : 0;
   const std::size_t per_block = static_cast<std::size_t>(C) * (spectrum_bytes + tile_bytes);
   const int64_t group = std::clamp<int64_t>(
       static_cast<int64_t>(run.memory_budget / std::max<std::size_t>(per_block, 1)), 1, blocks);
-  AlignedBuffer<std::complex<T>> spectra(static_cast<std::size_t>(group * C * p.spectrum_stride));
+  AlignedBuffer<std::complex<T>> spectra(static_cast<std::size_t>(group * C * p.class_stride));
   std::vector<V> tiles(target.sink ? static_cast<std::size_t>(group * C * F * g.step) : 0);
   const bool stream = target.base && static_cast<std::size_t>(C) * static_cast<std::size_t>(F) *
                                              static_cast<std::size_t>(n) * sizeof(V) >
@@ -324,14 +333,19 @@ void run(const Plan::Impl& p, SeriesRef<T> x, Output kind, const Target<V>& targ
     const int64_t jn = std::min(group, blocks - j0);
     const int64_t segments = jn * C;
     const int64_t items = segments * F;
+    const int64_t forwards = segments * K;
 #pragma omp parallel num_threads(threads)
     {
       Workspace<T>& w = *ws[static_cast<std::size_t>(omp_get_thread_num())];
 #pragma omp for schedule(dynamic)
-      for (int64_t seg = 0; seg < segments; ++seg) {
+      for (int64_t fw = 0; fw < forwards; ++fw) {
+        const int64_t seg = fw / K;
+        const int cls = static_cast<int>(fw % K);
         const int64_t j = j0 + seg / C;
         const int c = static_cast<int>(seg % C);
         if (bad[c]) continue;
+        const auto& sc = p.classes[static_cast<std::size_t>(cls)];
+        const int64_t N = sc.fft_size;
         // Samples [t0, t0 + N) of the channel, zero outside the signal.
         const int64_t t0 = j * g.step - g.offset;
         const int64_t a = std::max<int64_t>(t0, 0), b = std::min<int64_t>(t0 + N, n);
@@ -340,7 +354,8 @@ void run(const Plan::Impl& p, SeriesRef<T> x, Output kind, const Target<V>& targ
         if (b > a)
           std::memcpy(r + (a - t0), x.data + c * n + a,
                       static_cast<std::size_t>(b - a) * sizeof(T));
-        Fftw<T>::execute_r2c(st.forward_plan<T>(), r, spectra.ptr + seg * p.spectrum_stride);
+        Fftw<T>::execute_r2c(st.forward_plan<T>(cls), r,
+                             spectra.ptr + seg * p.class_stride + sc.spectrum_offset);
       }
 #pragma omp for schedule(dynamic)
       for (int64_t item = 0; item < items; ++item) {
@@ -357,10 +372,15 @@ void run(const Plan::Impl& p, SeriesRef<T> x, Output kind, const Target<V>& targ
           continue;
         }
         const Band& band = p.bands[static_cast<std::size_t>(i)];
-        k.clear(w.band, w.spec.ptr, N);
-        k.fill(band, bank + band.offset, spectra.ptr + seg * p.spectrum_stride, w.spec.ptr, N);
+        const int cls = p.class_of[static_cast<std::size_t>(i)];
+        const auto& sc = p.classes[static_cast<std::size_t>(cls)];
+        const int64_t N = sc.fft_size;
+        if (w.band_N > 0) k.clear(w.band, w.spec.ptr, w.band_N);
+        k.fill(band, bank + band.offset, spectra.ptr + seg * p.class_stride + sc.spectrum_offset,
+               w.spec.ptr, N);
         w.band = band;
-        Fftw<T>::execute_c2c(st.inverse_plan<T>(), w.spec.ptr, w.y.ptr);
+        w.band_N = N;
+        Fftw<T>::execute_c2c(st.inverse_plan<T>(cls), w.spec.ptr, w.y.ptr);
         if constexpr (std::is_floating_point_v<V>)
           k.crop_real(w.y.ptr + g.offset, dest, count, kind, stream);
         else

@@ -44,6 +44,20 @@ struct Plan::Impl {
   /// spectra arrays (rounded up so that every block's spectrum stays 64-byte aligned).
   int64_t half_bins = 0;
   int64_t spectrum_stride = 0;
+  /// The FFT lengths the scales are transformed with (CPU): one class per length, each with its
+  /// r2c spectrum's bins and stride (a multiple of 8 bins) and its offset in a segment's spectra
+  /// (one segment holds the spectra of every class, `class_stride` values in all). One class of
+  /// geometry.fft_size unless a one-block CPU plan groups its scales (Spec::max_fft_sizes); the
+  /// bank of scale i is on the grid of its class's length.
+  struct SizeClass {
+    int64_t fft_size = 0;
+    int64_t half_bins = 0;
+    int64_t spectrum_stride = 0;
+    int64_t spectrum_offset = 0;
+  };
+  std::vector<SizeClass> classes;
+  std::vector<int> class_of;  ///< per scale
+  int64_t class_stride = 0;
 
   std::unique_ptr<cpu::FftState, cpu::FftStateDeleter> cpu;
   std::unique_ptr<cuda::DeviceState, cuda::DeviceStateDeleter> device;
@@ -66,6 +80,13 @@ int64_t good_fft_size(int64_t m);
 int64_t support_of(double scale, Precision precision);
 /// Layout of the blocks for a spec (see Geometry); InputError for a block_size that is too small.
 Geometry make_geometry(const Spec& spec, const std::vector<double>& scales);
+/// FFT lengths for the scales of a one-block plan (the sizes, ascending, and each scale's index
+/// into them): scale s needs n + min(support(s), n - 1) points; at most `max_sizes` lengths
+/// (0 = 4), chosen to minimize the estimated FFT time (inverses per scale and one forward per
+/// length). The largest length is at most `single` (the one-size geometry's length).
+std::pair<std::vector<int64_t>, std::vector<int>> size_classes(const Spec& spec,
+                                                               const std::vector<double>& scales,
+                                                               int64_t single, int max_sizes);
 }  // namespace detail
 
 /// The real type of an output element (T for T and std::complex<T>).

@@ -2,6 +2,7 @@
 #include <fftw3.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -54,6 +55,8 @@ void validate(const Spec& s) {
   }
   if (s.block_size < 0)
     throw InputError("cwt: block size " + std::to_string(s.block_size) + " must be >= 0");
+  if (s.max_fft_sizes < 0)
+    throw InputError("cwt: max FFT sizes " + std::to_string(s.max_fft_sizes) + " must be >= 0");
 }
 
 /// H[k] of a wavelet truncated to |m| <= L (lags beyond L never meet the signal), for every bin
@@ -313,6 +316,87 @@ Geometry make_geometry(const Spec& spec, const std::vector<double>& scales) {
   return best_N == 0 ? one_block() : blocks_of(best_N);
 }
 
+namespace {
+
+/// Relative cost per point of N log N for an FFT length: 2^k and 3 2^k run FFTW's radix-2 SIMD
+/// codelets nearly throughout; other 2^a 3^b 5^c lengths measured 1.0..1.25x the time per N log N
+/// of 3 2^13 at 17k..23k points (FFTW_MEASURE, complex64, c2c; 1.06x at 17280, 1.01x at 20480),
+/// taken as 1.1.
+double size_weight(int64_t N) {
+  return smooth_size(N) == N ? 1.0 : 1.1;
+}
+
+double fft_cost(int64_t N) {
+  return static_cast<double>(N) * std::log2(static_cast<double>(std::max<int64_t>(N, 2))) *
+         size_weight(N);
+}
+
+/// The cheapest length >= m by fft_cost among 2^a 3^b 5^c, b <= 3, c <= 2 (lengths with larger
+/// powers of 3 and 5, or factors of 7, are slower per point in FFTW).
+int64_t cheapest_size(int64_t m) {
+  int64_t best = smooth_size(m);
+  double cost = fft_cost(best);
+  for (int64_t odd : {3, 5, 9, 15, 25, 27, 45, 75, 135, 225, 675}) {
+    int64_t N = odd;
+    while (N < m) N *= 2;
+    if (N >= best) continue;
+    if (fft_cost(N) < cost) {
+      best = N;
+      cost = fft_cost(N);
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::pair<std::vector<int64_t>, std::vector<int>> size_classes(const Spec& spec,
+                                                               const std::vector<double>& scales,
+                                                               int64_t single, int max_sizes) {
+  const int64_t n = spec.length;
+  const int F = static_cast<int>(scales.size());
+  if (max_sizes <= 0) max_sizes = 4;
+  std::vector<int64_t> need(static_cast<std::size_t>(F));
+  for (int i = 0; i < F; ++i)
+    need[i] = std::min(single, cheapest_size(n + std::min(support_of(scales[i], spec.precision),
+                                                          std::max<int64_t>(n - 1, 0))));
+  if (max_sizes == 1) return {{single}, std::vector<int>(static_cast<std::size_t>(F), 0)};
+  // Candidates: each scale's cheapest length (few distinct values: the supports are monotone in
+  // the scale). Every subset that holds the largest is tried (at most max_sizes lengths); each
+  // scale goes to the shortest chosen length that fits it. Cost: one inverse per scale, one
+  // forward (r2c, about half a complex FFT) per length.
+  std::vector<int64_t> cand = need;
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+  // About a dozen lengths per octave at most; keep the 16 longest (a shorter scale may always use
+  // a longer length).
+  if (cand.size() > 16) cand.erase(cand.begin(), cand.end() - 16);
+  const int Kc = static_cast<int>(cand.size());
+  const int64_t top = cand.back();
+  std::vector<int64_t> best_set = {top};
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (uint32_t mask = 0; mask < (uint32_t{1} << (Kc - 1)); ++mask) {
+    if (std::popcount(mask) + 1 > max_sizes) continue;
+    std::vector<int64_t> set;
+    for (int k = 0; k < Kc - 1; ++k)
+      if (mask & (uint32_t{1} << k)) set.push_back(cand[k]);
+    set.push_back(top);
+    double cost = 0;
+    for (int64_t N : set) cost += 0.5 * fft_cost(N);
+    for (int i = 0; i < F; ++i)
+      cost += fft_cost(*std::lower_bound(set.begin(), set.end(), need[i]));
+    if (cost < best_cost) {
+      best_cost = cost;
+      best_set = std::move(set);
+    }
+  }
+  std::vector<int> cls(static_cast<std::size_t>(F));
+  for (int i = 0; i < F; ++i)
+    cls[i] = static_cast<int>(std::lower_bound(best_set.begin(), best_set.end(), need[i]) -
+                              best_set.begin());
+  return {best_set, cls};
+}
+
 }  // namespace detail
 
 // ---- Plan -----------------------------------------------------------------------------------
@@ -326,16 +410,35 @@ Plan::Plan(Spec spec) : impl_(std::make_unique<Impl>()) {
   for (double f : p.spec.frequencies)
     p.scales.push_back(detail::scale_of(f, p.spec.omega0, p.spec.sample_rate));
   p.geometry = detail::make_geometry(p.spec, p.scales);
+  std::vector<int64_t> sizes = {p.geometry.fft_size};
+  p.class_of.assign(p.scales.size(), 0);
+  if (p.geometry.blocks == 1 && p.backend == Backend::cpu) {
+    auto [lengths, cls] =
+        detail::size_classes(p.spec, p.scales, p.geometry.fft_size, p.spec.max_fft_sizes);
+    sizes = std::move(lengths);
+    p.class_of = std::move(cls);
+    p.geometry.fft_size = sizes.back();
+  }
   const int64_t N = p.geometry.fft_size;
   p.half_bins = N / 2 + 1;
   p.spectrum_stride = (p.half_bins + 7) / 8 * 8;
+  for (int64_t size : sizes) {
+    Impl::SizeClass c;
+    c.fft_size = size;
+    c.half_bins = size / 2 + 1;
+    c.spectrum_stride = (c.half_bins + 7) / 8 * 8;
+    c.spectrum_offset = p.class_stride;
+    p.class_stride += c.spectrum_stride;
+    p.classes.push_back(c);
+  }
   if (N > 0) {
     // One block: lags beyond n - 1 never meet the signal; many: the overlap holds the support.
     const int64_t cap = p.geometry.blocks == 1 ? p.spec.length - 1 : p.geometry.offset;
     int64_t offset = 0;
-    for (double s : p.scales) {
+    for (std::size_t i = 0; i < p.scales.size(); ++i) {
+      const double s = p.scales[i];
       const int64_t L = std::min(detail::support_of(s, p.spec.precision), cap);
-      auto [band, values] = wavelet_band(s, p.spec, L, N);
+      auto [band, values] = wavelet_band(s, p.spec, L, p.classes[p.class_of[i]].fft_size);
       band.offset = offset;
       offset += band.count;
       p.bands.push_back(band);
@@ -369,6 +472,17 @@ int64_t Plan::bank_size() const {
   int64_t total = 0;
   for (const auto& b : impl_->bands) total += b.count;
   return total;
+}
+int64_t Plan::fft_size_of(int i) const {
+  if (i < 0 || i >= count())
+    throw InputError("cwt: scale index " + std::to_string(i) + " out of range 0.." +
+                     std::to_string(count() - 1));
+  return impl_->classes[impl_->class_of[static_cast<std::size_t>(i)]].fft_size;
+}
+std::vector<int64_t> Plan::fft_sizes() const {
+  std::vector<int64_t> out;
+  for (const auto& c : impl_->classes) out.push_back(c.fft_size);
+  return out;
 }
 int64_t Plan::band_width(int i) const {
   if (i < 0 || i >= count())

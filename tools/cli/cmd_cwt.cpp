@@ -38,7 +38,7 @@ namespace {
 struct CwtFlags {
   std::string input, out, channels, frequencies, cross, coherence;
   double fmin = 1.0, fmax = 30.0, omega0 = 6.0, sample_rate = 0;
-  int count = 32, threads = 0, repeat = 1;
+  int count = 32, threads = 0, repeat = 1, max_fft_sizes = 0;
   std::string output = "power", precision = "float64", backend = "cpu", planning = "measure";
   std::string wisdom;
   double memory_mb = 256;
@@ -207,7 +207,8 @@ void run_typed(const CwtFlags& f, const Globals& g, Job& job) {
        .sample_rate = job.fs,
        .precision = cwt::precision_of<T>(),
        .backend = resolve_backend(parse_backend(f.backend)),
-       .planning = f.planning == "estimate" ? cwt::Planning::estimate : cwt::Planning::measure});
+       .planning = f.planning == "estimate" ? cwt::Planning::estimate : cwt::Planning::measure,
+       .max_fft_sizes = f.max_fft_sizes});
   if (!f.wisdom.empty()) cwt::export_fftw_wisdom(f.wisdom);
   const cwt::RunOptions run{.threads = f.threads,
                             .memory_budget = static_cast<std::size_t>(f.memory_mb * 1048576.0)};
@@ -388,6 +389,7 @@ void run_typed(const CwtFlags& f, const Globals& g, Job& job) {
                      {"precision", f.precision},
                      {"backend", to_string(plan.backend())},
                      {"shape", shape},
+                     {"fft_sizes", plan.fft_sizes()},
                      {"seconds", best},
                      {"coefficients", coefficients},
                      {"coefficients_per_second", best > 0 ? coefficients / best : 0.0},
@@ -446,6 +448,11 @@ void add_cwt(CLI::App& app, Globals& g) {
                   "FFTW wisdom file: read before planning (if present), written after");
   cmd->add_option("--repeat", f->repeat, "Run the transform R times, report the fastest (timing)")
       ->default_val(1);
+  cmd->add_option("--max-fft-sizes", f->max_fft_sizes,
+                  "CPU, one block: group the scales into at most N FFT lengths by their support "
+                  "(0 = automatic, 1 = one length for all)")
+      ->default_val(0)
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([f, &g] { run_cwt(*f, g); });
 }
 

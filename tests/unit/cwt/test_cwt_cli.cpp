@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <complex>
 #include <cstring>
 #include <fstream>
@@ -100,6 +102,46 @@ TEST(CwtCli, StreamedH5AndInMemoryNpyHoldTheKernelsValues) {
                             &out),
             0)
       << out;
+}
+
+TEST(CwtCli, MaxFftSizesGroupsScalesWithTheSameValues) {
+  auto rng = test::fresh_rng();
+  test::TempDir dir;
+  const int64_t n = 500;
+  io::write_npy(dir / "sig.npy", two_channels(rng, n, 100.0));
+  const std::string in = (dir / "sig.npy").string();
+  const std::string common =
+      " --sample-rate 100 --fmin 1 --fmax 40 --count 16 --output complex "
+      "--planning estimate --out ";
+  std::string out;
+  ASSERT_EQ(test::run_cli("--json cwt " + in + common + (dir / "grouped.npy").string(), &out), 0)
+      << out;
+  const auto grouped = nlohmann::json::parse(out)["fft_sizes"];
+  ASSERT_EQ(
+      test::run_cli("--json cwt " + in + common + (dir / "one.npy").string() + " --max-fft-sizes 1",
+                    &out),
+      0)
+      << out;
+  const auto one = nlohmann::json::parse(out)["fft_sizes"];
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_GE(grouped.size(), 2u);
+  EXPECT_LE(grouped.back().get<int64_t>(), one[0].get<int64_t>());
+  EXPECT_LT(grouped.front().get<int64_t>(), one[0].get<int64_t>());
+  const std::string a = npy_data(dir / "grouped.npy"), b = npy_data(dir / "one.npy");
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), 2 * 16 * n * sizeof(std::complex<double>));
+  std::vector<std::complex<double>> wa(a.size() / sizeof(std::complex<double>)), wb(wa.size());
+  std::memcpy(wa.data(), a.data(), a.size());
+  std::memcpy(wb.data(), b.data(), b.size());
+  double err = 0, peak = 0;
+  for (std::size_t k = 0; k < wa.size(); ++k) {
+    err = std::max(err, std::abs(wa[k] - wb[k]));
+    peak = std::max(peak, std::abs(wb[k]));
+  }
+  EXPECT_GT(peak, 0.1);
+  EXPECT_LE(err, 1e-12 * peak);
+  EXPECT_EQ(test::run_cli("cwt " + in + " --sample-rate 100 --max-fft-sizes -1", &out), 2) << out;
+  EXPECT_NE(out.find("max-fft-sizes"), std::string::npos) << out;
 }
 
 TEST(CwtCli, PairsAndLibraryIds) {

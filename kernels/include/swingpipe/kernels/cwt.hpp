@@ -96,6 +96,12 @@ struct Spec {
   /// evenly). A value here forces that length (tests of the streaming path).
   int64_t block_size = 0;
   Planning planning = Planning::measure;
+  /// CPU plans of one block: the scales are grouped by the FFT length their support needs (a
+  /// high frequency's short wavelet fits a shorter transform than the lowest frequency's), at
+  /// most this many lengths (0 = automatic, up to 4; 1 = every scale at the length of the
+  /// widest). Blocked (streaming) and CUDA plans use one length. Never changes the values beyond
+  /// rounding.
+  int max_fft_sizes = 0;
 
   bool operator==(const Spec&) const = default;
 };
@@ -144,11 +150,17 @@ class Plan {
   int count() const { return static_cast<int>(spec().frequencies.size()); }
   const std::vector<double>& frequencies() const { return spec().frequencies; }
   const std::vector<double>& scales() const;  ///< samples, one per frequency
+  /// The block layout; fft_size is the longest FFT length (see fft_sizes()).
   const Geometry& geometry() const;
   /// Wavelet-spectrum values stored in the bank (sum of the band widths).
   int64_t bank_size() const;
   /// Bins of the band of scale i (where its spectrum is stored and multiplied).
   int64_t band_width(int i) const;
+  /// FFT length scale i is transformed with (geometry().fft_size, or a shorter one for a CPU plan
+  /// of one block whose scales are grouped by length; see Spec::max_fft_sizes).
+  int64_t fft_size_of(int i) const;
+  /// The distinct FFT lengths of the plan, ascending (one unless scales are grouped).
+  std::vector<int64_t> fft_sizes() const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
