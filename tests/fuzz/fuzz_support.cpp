@@ -17,6 +17,8 @@
 #include <typeinfo>
 #include <vector>
 
+#include "api_error.hpp"
+#include "request_body.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
 #include "swingpipe/host/library.hpp"
@@ -33,6 +35,15 @@ namespace fs = std::filesystem;
 // in a shorter input the fuzzer finds too), so a long file costs about what a short one does.
 constexpr std::size_t kRoundTripsPerInput = 8;
 constexpr std::size_t kLibraryRecordingsPerInput = 4;
+
+/// SWINGPIPE_FUZZ_VERBOSE=1: each check says what became of its input (for seeds and replays).
+void note(const std::string& what) {
+  static const bool verbose = [] {
+    const char* v = std::getenv("SWINGPIPE_FUZZ_VERBOSE");
+    return v && *v && std::string_view(v) != "0";
+  }();
+  if (verbose) std::fprintf(stderr, "  %s\n", io::quote_input(what, 200).c_str());
+}
 
 [[noreturn]] void violation(const std::string& what) {
   std::fprintf(stderr, "\n*** fuzz invariant violated: %s\n", what.c_str());
@@ -122,13 +133,14 @@ struct Outcome {
   std::optional<std::string> error;
 };
 
-Outcome read(std::string_view bytes, const fs::path& name, const io::ValueOptions& opt) {
+template <class ReadFn>
+Outcome read_with(ReadFn&& read_fn, const std::string& name, const io::ValueOptions& opt) {
   try {
     io::ImportOptions o;
     o.values = opt;
-    return {io::parse_any(bytes, name, o), std::nullopt};
+    return {read_fn(o), std::nullopt};
   } catch (const InputError& e) {
-    check_message(e.what(), name.string());
+    check_message(e.what(), name);
     return {{}, e.what()};
   } catch (const std::exception& e) {
     violation(std::string("reader threw ") + typeid(e).name() +
@@ -201,15 +213,20 @@ class ScratchLibrary {
     fs::remove_all(dir_, ec);
   }
   RecordingLibrary& get() { return *lib_; }
+  const fs::path& dir() const { return dir_; }
 
  private:
   fs::path dir_;
   std::unique_ptr<RecordingLibrary> lib_;
 };
 
-RecordingLibrary& library() {
+ScratchLibrary& scratch() {
   static ScratchLibrary lib;
-  return lib.get();
+  return lib;
+}
+
+RecordingLibrary& library() {
+  return scratch().get();
 }
 
 void check_library(const std::vector<Recording>& recs) {
@@ -240,18 +257,17 @@ void check_library(const std::vector<Recording>& recs) {
   require(lib.count() == before, "removing what was added did not restore the library");
 }
 
-}  // namespace
-
-void check_reader(const uint8_t* data, std::size_t size, const char* extension) {
-  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const fs::path name = std::string("fuzz") + extension;
+/// The invariants of one input read by `read_fn(ImportOptions)`, strictly and leniently; `name`
+/// starts every error message.
+template <class ReadFn>
+void check_reads(ReadFn&& read_fn, const std::string& name) {
   const io::ValueOptions strict;
   io::ValueOptions lenient;
   lenient.allow_infinite = true;
   lenient.empty_is_missing = true;
 
-  const Outcome s = read(bytes, name, strict);
-  const Outcome l = read(bytes, name, lenient);
+  const Outcome s = read_with(read_fn, name, strict);
+  const Outcome l = read_with(read_fn, name, lenient);
   if (!s.error) {
     require(!l.error,
             "the lenient read refused what the strict read accepted: " + l.error.value_or(""));
@@ -261,7 +277,12 @@ void check_reader(const uint8_t* data, std::size_t size, const char* extension) 
       same_recording(s.recs[i], l.recs[i], "strict vs lenient read");
     }
   }
-  if (l.error) return;
+  if (l.error) {
+    note("refused: " + *l.error);
+    return;
+  }
+  note("accepted: " + std::to_string(l.recs.size()) + " recording(s)" +
+       (s.error ? ", strictly refused: " + *s.error : std::string()));
   require(!l.recs.empty(), "a read returned no recordings and no error");
   for (std::size_t i = 0; i < l.recs.size(); ++i) {
     check_accepted(l.recs[i], lenient);
@@ -269,6 +290,37 @@ void check_reader(const uint8_t* data, std::size_t size, const char* extension) 
   }
   const std::size_t n = std::min(l.recs.size(), kLibraryRecordingsPerInput);
   check_library({l.recs.begin(), l.recs.begin() + static_cast<std::ptrdiff_t>(n)});
+}
+
+/// Writes `bytes` to `path` (replacing what was there).
+void write_scratch(const fs::path& path, std::string_view bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  require(f != nullptr, "cannot create the scratch file " + path.string());
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  require(std::fclose(f) == 0 && ok, "cannot write the scratch file " + path.string());
+}
+
+}  // namespace
+
+void check_reader(const uint8_t* data, std::size_t size, const char* extension) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const fs::path name = std::string("fuzz") + extension;
+  check_reads([&](const io::ImportOptions& o) { return io::parse_any(bytes, name, o); },
+              name.string());
+}
+
+void check_file_reader(const uint8_t* data, std::size_t size, const char* extension) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  const fs::path path = scratch().dir() / (std::string("fuzz") + extension);
+  write_scratch(path, bytes);
+  check_reads([&](const io::ImportOptions& o) { return io::read_any(path, o); }, path.string());
+  // Reading never changes the file.
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  require(f != nullptr, "the reader removed its input file");
+  std::string again(size + 1, '\0');
+  const std::size_t n = std::fread(again.data(), 1, again.size(), f);
+  std::fclose(f);
+  require(n == size && std::string_view(again.data(), n) == bytes, "the reader changed its input");
 }
 
 void check_run_config(const uint8_t* data, std::size_t size) {
@@ -295,6 +347,126 @@ void check_run_config(const uint8_t* data, std::size_t size) {
     require(again == printed, "a run config does not survive to_json -> parse_run_config");
   } catch (const std::exception& e) {
     violation(std::string("the printed run config does not parse back: ") + e.what());
+  }
+}
+
+namespace {
+
+/// A refused request: an ApiError with a 4xx status, or an InputError (the dispatcher's 400
+/// invalid_request); the message starts with `name`, is valid UTF-8 and short.
+template <class Fn>
+bool refused_properly(Fn&& fn, const std::string& name, const char* what) {
+  try {
+    fn();
+    return false;
+  } catch (const server::ApiError& e) {
+    require(e.status() >= 400 && e.status() < 500,
+            std::string(what) + ": status " + std::to_string(e.status()) + " for bad input");
+    check_message(e.what(), name);
+    note(std::string(what) + " refused: " + e.code() + ": " + e.what());
+  } catch (const InputError& e) {
+    check_message(e.what(), name);
+    note(std::string(what) + " refused: " + e.what());
+  } catch (const std::exception& e) {
+    violation(std::string(what) + " threw " + typeid(e).name() +
+              " instead of ApiError/InputError: " + e.what());
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_http_json(const uint8_t* data, std::size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  nlohmann::json j;
+  if (refused_properly([&] { j = server::parse_json_body(body); }, "request", "parse_json_body"))
+    return;
+  require(j.is_object(), "parse_json_body accepted a body that is not an object");
+  const nlohmann::json original = j;
+  note("parse_json_body accepted the body");
+
+  // POST /v1/runs: an accepted request runs on the server's library and output folder, whatever
+  // the body says, and its config prints to JSON that parses back to the same config.
+  const server::ServerConfig config;
+  server::RunRequest run;
+  if (!refused_properly([&] { run = server::parse_run_request(j, config, "api-fuzz"); }, "request",
+                        "parse_run_request")) {
+    note("parse_run_request accepted run " + run.run_id);
+    require(!run.run_id.empty(), "an accepted run request has no run id");
+    require(run.config.library == config.library, "a run request chose the library");
+    require(run.config.output.dir == config.output_dir, "a run request chose the output folder");
+    try {
+      const nlohmann::json printed = pipeline::to_json(run.config);
+      const nlohmann::json again = pipeline::to_json(
+          pipeline::parse_run_config(io::parse_json(printed.dump(), "printed"), "printed"));
+      require(again == printed, "an accepted run request's config does not print back");
+    } catch (const std::exception& e) {
+      violation(std::string("an accepted run request's config does not parse back: ") + e.what());
+    }
+  }
+
+  // POST /v1/keys: an accepted request has a name, known scopes and a bounded expiry.
+  server::KeyRequest key;
+  if (!refused_properly([&] { key = server::parse_key_request(j); }, "request",
+                        "parse_key_request")) {
+    note("parse_key_request accepted key " + key.name);
+    require(j.contains("name") && j["name"].is_string() && j["name"] == key.name,
+            "an accepted key request changed the name");
+    require((key.scopes & ~(auth::kRead | auth::kRun | auth::kAdmin)) == 0,
+            "an accepted key request has unknown scope bits");
+    if (key.expires_in_days)
+      require(*key.expires_in_days >= 1 && *key.expires_in_days <= 36500,
+              "an accepted key request expires out of range");
+  }
+  require(j == original, "parsing a request changed the body");
+}
+
+void check_http_upload(const uint8_t* data, std::size_t size) {
+  // The first byte picks the upload's file name (its format), the rest is the body.
+  static const char* const kNames[] = {"up.csv", "up.npy", "up.tsv", "up.ts", "up.json",
+                                       "up.c3d", "up.mot", "up.sto", "up.trc"};
+  const std::size_t pick = size > 0 ? data[0] % std::size(kNames) : 0;
+  const std::string filename = kNames[pick];
+  const std::string_view body =
+      size > 0 ? std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1)
+               : std::string_view();
+  const fs::path dir = scratch().dir() / "upload";
+  static const bool made = fs::create_directories(dir) || fs::is_directory(dir);
+  require(made, "cannot create the upload folder");
+
+  std::vector<Recording> recs;
+  try {
+    recs = server::read_upload(body, filename, dir);
+  } catch (const server::ApiError& e) {
+    const std::string msg = e.what();
+    require(e.status() == 400 && e.code() == "invalid_upload",
+            "a bad upload answered " + std::to_string(e.status()) + " " + e.code());
+    check_message(msg, filename);
+    note("upload refused: " + msg);
+    require(msg.find(dir.string()) == std::string::npos,
+            "an upload error shows the server's folder: " + io::quote_input(msg, 400));
+    return;
+  } catch (const std::exception& e) {
+    violation(std::string("read_upload threw ") + typeid(e).name() +
+              " instead of ApiError: " + e.what());
+  }
+  note("upload " + filename + " accepted: " + std::to_string(recs.size()) + " recording(s)");
+  require(!recs.empty(), "an accepted upload holds no recordings");
+  for (const auto& r : recs) check_accepted(r, io::ValueOptions{});
+  // The formats read in memory too: the file reader and the in-memory reader agree.
+  const auto format = io::format_from_path(filename);
+  using io::Format;
+  if (format == Format::csv || format == Format::npy || format == Format::ucr_tsv ||
+      format == Format::sktime_ts || format == Format::json) {
+    std::vector<Recording> mem;
+    try {
+      mem = io::parse_any(body, filename);
+    } catch (const std::exception& e) {
+      violation(std::string("an upload read from a file is refused in memory: ") + e.what());
+    }
+    require(mem.size() == recs.size(), "file and in-memory readers return different counts");
+    for (std::size_t i = 0; i < mem.size(); ++i)
+      same_recording(recs[i], mem[i], "file vs in-memory read of an upload");
   }
 }
 
