@@ -1,5 +1,7 @@
 #include "storage/sqlite.hpp"
 
+#include <algorithm>
+
 #include "swingpipe/error.hpp"
 
 namespace swingpipe::storage {
@@ -44,7 +46,8 @@ Stmt::~Stmt() {
   // Reset (ending any read it holds) and unbind (no pointer to freed bytes stays) before reuse.
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);
-  if (c_.cached.size() < Connection::kMaxCached && !c_.cached.contains(sql_))
+  if (bytes_ <= Connection::kMaxCachedBytes && c_.cached.size() < Connection::kMaxCached &&
+      !c_.cached.contains(sql_))
     c_.cached.emplace(std::move(sql_), s_);
   else
     sqlite3_finalize(s_);
@@ -61,6 +64,7 @@ Stmt& Stmt::bind(int i, double v) {
 }
 
 Stmt& Stmt::bind(int i, std::string_view v) {
+  bytes_ = std::max(bytes_, v.size());
   check(c_, sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
         "binding " + purpose_);
   return *this;
@@ -73,6 +77,7 @@ Stmt& Stmt::bind_null(int i) {
 
 Stmt& Stmt::bind_blob(int i, const void* data, std::size_t size) {
   static const char empty = 0;  // a null pointer would bind NULL, not an empty blob
+  bytes_ = std::max(bytes_, size);
   check(c_, sqlite3_bind_blob64(s_, i, size ? data : &empty, size, SQLITE_STATIC),
         "binding " + purpose_);
   return *this;
@@ -98,14 +103,16 @@ void Stmt::reset() {
 std::string Stmt::text(int col) const {
   const auto* p = sqlite3_column_text(s_, col);
   if (!p) return {};
-  return std::string(reinterpret_cast<const char*>(p),
-                     static_cast<std::size_t>(sqlite3_column_bytes(s_, col)));
+  const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s_, col));
+  bytes_ = std::max(bytes_, n);
+  return std::string(reinterpret_cast<const char*>(p), n);
 }
 
 std::string_view Stmt::blob(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
   const int n = sqlite3_column_bytes(s_, col);
   if (!p || n <= 0) return {};
+  bytes_ = std::max(bytes_, static_cast<std::size_t>(n));
   return {static_cast<const char*>(p), static_cast<std::size_t>(n)};
 }
 

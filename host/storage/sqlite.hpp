@@ -20,6 +20,10 @@ struct Connection {
   /// statements take to run); at most kMaxCached, finalized by finalize_cached() before closing.
   mutable std::unordered_map<std::string, sqlite3_stmt*> cached;
   static constexpr std::size_t kMaxCached = 64;
+  /// A statement that bound or read more bytes than this is finalized, not cached: SQLite keeps
+  /// a statement's register buffers at their largest size, and a cached statement that once held
+  /// a large recording would keep that memory (and fragment the heap) for the connection's life.
+  static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
   void finalize_cached() const;
 };
 
@@ -69,6 +73,7 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
   std::string sql_;
   std::string purpose_;
+  mutable std::size_t bytes_ = 0;  ///< the largest value bound or read (see kMaxCachedBytes)
 };
 
 /// BEGIN IMMEDIATE (the write lock is taken up front, so no read-to-write upgrade can deadlock);
