@@ -105,9 +105,12 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   set +e
   # shellcheck disable=SC2086
+  # libFuzzer stops at a corpus folder that does not exist: only the ones there are.
+  dirs=("$corpus")
+  for d in "$seeds" "$regress"; do [[ -d $d ]] && dirs+=("$d"); done
   "$bin" "${limit[@]}" "${dict[@]}" -max_len=4096 -timeout=10 -malloc_limit_mb=512 \
     -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$root/$artifacts/" \
-    ${FUZZ_FLAGS:-} "$corpus" "$seeds" "$regress" >"$log" 2>&1
+    ${FUZZ_FLAGS:-} "${dirs[@]}" >"$log" 2>&1
   rc=$?
   set -e
   took=$(($(date +%s) - start))

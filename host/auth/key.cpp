@@ -9,6 +9,7 @@
 
 #include "swingpipe/host/auth.hpp"
 #include "swingpipe/host/io.hpp"
+#include "swingpipe/host/untrusted.hpp"
 
 namespace swingpipe::auth {
 namespace {
@@ -90,7 +91,7 @@ Scopes parse_scopes(std::string_view text) {
     else if (word == "admin")
       out |= kAdmin;
     else if (!word.empty() || end < text.size())
-      throw InputError("unknown scope '" + std::string(word) + "' (known: read, run, admin)");
+      throw InputError("unknown scope " + io::quote_input(word) + " (known: read, run, admin)");
     start = end + 1;
   }
   return out;

@@ -191,7 +191,10 @@ const char* scan_decimal(const char* p, const char* end, double& out) {
 bool parse_decimal_fast(std::string_view token, double& out) {
   const char* end = token.data() + token.size();
   double v;
-  if (scan_decimal(token.data(), end, v) != end) return false;
+  // scan_decimal returns nullptr for no number, which equals `end` for an empty view whose data()
+  // is null (a trimmed blank cell): v would be left unset.
+  const char* stop = scan_decimal(token.data(), end, v);
+  if (stop == nullptr || stop != end) return false;
   out = v;
   return true;
 }

@@ -107,6 +107,7 @@ int Pool::open_connections() const {
 }
 
 void Pool::close_one(Connection* conn) {
+  conn->finalize_cached();
   if (conn->db) sqlite3_close_v2(conn->db);
   delete conn;
 }

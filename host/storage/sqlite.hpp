@@ -7,13 +7,24 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace swingpipe::storage {
 
-/// One open connection plus the path it names in errors.
+/// One open connection plus the path it names in errors. A connection is used by one thread at a
+/// time (a pool lease), so its statement cache needs no lock.
 struct Connection {
   sqlite3* db = nullptr;
   std::string path;
+  /// Idle prepared statements by SQL text, reused by Stmt (preparing costs more than most
+  /// statements take to run); at most kMaxCached, finalized by finalize_cached() before closing.
+  mutable std::unordered_map<std::string, sqlite3_stmt*> cached;
+  static constexpr std::size_t kMaxCached = 64;
+  /// A statement that bound or read more bytes than this is finalized, not cached: SQLite keeps
+  /// a statement's register buffers at their largest size, and a cached statement that once held
+  /// a large recording would keep that memory (and fragment the heap) for the connection's life.
+  static constexpr std::size_t kMaxCachedBytes = 64 * 1024;
+  void finalize_cached() const;
 };
 
 /// Throws StorageError "<path>: <purpose>: <errmsg> (code)" unless rc is one of the ok codes.
@@ -25,7 +36,9 @@ inline void check(const Connection& c, int rc, std::string_view purpose) {
 /// Runs SQL with no parameters and no rows (schema, pragmas, BEGIN/COMMIT).
 void exec(const Connection& c, const char* sql, std::string_view purpose);
 
-/// A prepared statement, finalized on destruction.
+/// A prepared statement: taken from the connection's cache (or prepared) on construction, reset,
+/// cleared of bindings and put back on destruction. The same SQL used twice at once on one
+/// connection (nested) gets a statement of its own, finalized after use.
 class Stmt {
  public:
   Stmt(const Connection& c, std::string_view sql, std::string_view purpose);
@@ -58,7 +71,9 @@ class Stmt {
  private:
   const Connection& c_;
   sqlite3_stmt* s_ = nullptr;
+  std::string sql_;
   std::string purpose_;
+  mutable std::size_t bytes_ = 0;  ///< the largest value bound or read (see kMaxCachedBytes)
 };
 
 /// BEGIN IMMEDIATE (the write lock is taken up front, so no read-to-write upgrade can deadlock);

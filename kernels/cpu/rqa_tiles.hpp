@@ -291,7 +291,12 @@ inline void transpose_words(Words8* r) {
   auto inner = [r](int j, uint64_t mask, const Words8& partner, const Words8& low) {
     const Words8 m = Words8{} + mask;
     for (int q = 0; q < 8; ++q) {
+#if defined(__clang__)  // no __builtin_shuffle (a GCC builtin): the same permutation by lanes
+      Words8 b;
+      for (int k = 0; k < 8; ++k) b[k] = r[q][partner[k]];
+#else
       const Words8 b = __builtin_shuffle(r[q], partner);
+#endif
       const Words8 tl = ((r[q] >> j) ^ b) & m;  // low lane of a pair
       const Words8 th = ((b >> j) ^ r[q]) & m;  // high lane: its partner's t
       r[q] ^= (low & (tl << j)) | (~low & th);

@@ -4,7 +4,9 @@
 # `ctest` — the release and the ASan+UBSan build of tools/test.sh, hence CI — replays every input
 # a fuzzer ever found, in seconds and without a third (clang) build; tools/fuzz.sh does the fuzzing.
 set(SP_FUZZ_DIR ${PROJECT_SOURCE_DIR}/tests/fuzz)
-add_library(swingpipe_fuzz_replay_support STATIC ${SP_FUZZ_DIR}/fuzz_support.cpp)
+add_library(swingpipe_fuzz_replay_support STATIC ${SP_FUZZ_DIR}/fuzz_support.cpp
+            ${PROJECT_SOURCE_DIR}/tools/server/request_body.cpp)
+target_include_directories(swingpipe_fuzz_replay_support PUBLIC ${PROJECT_SOURCE_DIR}/tools/server)
 target_link_libraries(swingpipe_fuzz_replay_support PUBLIC swingpipe_pipeline swingpipe_flags)
 
 file(STRINGS ${SP_FUZZ_DIR}/targets.txt SP_FUZZ_LINES REGEX "^[a-z]")

@@ -1,5 +1,6 @@
 // Key management (scope admin): list, create (the secret is in the response, once), revoke (the
 // verified-key cache drops the key at once).
+#include "request_body.hpp"
 #include "server_impl.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/pipeline/json_reader.hpp"
@@ -47,23 +48,12 @@ void Server::Impl::list_keys(Call& c) {
 }
 
 void Server::Impl::create_key(Call& c) {
-  const nlohmann::json body = parse_json_body(c);
-  pipeline::JsonReader r(body, "", "request");
-  const std::string name = r.required<std::string>("name");
-  const auto scope_list =
-      r.optional<std::vector<std::string>>("scopes", std::vector<std::string>{"read", "run"});
-  const auto days = r.maybe<int>("expires_in_days");
-  auto user = r.maybe<std::string>("user");
-  r.finish();
-  std::string joined;
-  for (const auto& s : scope_list) joined += (joined.empty() ? "" : ",") + s;
-  const auth::Scopes scopes = auth::parse_scopes(joined);  // InputError: 400 naming the scope
+  const KeyRequest req = parse_key_request(parse_json_body(c));
+  const std::string& name = req.name;
+  const auth::Scopes scopes = req.scopes;
   std::optional<int64_t> expires;
-  if (days) {
-    if (*days < 1 || *days > 36500)
-      throw ApiError(400, "invalid_request", "request: /expires_in_days: must be 1..36500");
-    expires = auth::now_unix() + int64_t{*days} * 86400;
-  }
+  if (req.expires_in_days) expires = auth::now_unix() + int64_t{*req.expires_in_days} * 86400;
+  auto user = req.user;
   if (!user) {  // the creating admin's user
     const auto creator = keys.find(c.principal.key_id);
     user = creator && !creator->user_email.empty() ? creator->user_email : "api@localhost";

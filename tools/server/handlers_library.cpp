@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "request_body.hpp"
 #include "server_impl.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/io.hpp"
@@ -31,19 +32,6 @@ class UploadDir {
  private:
   std::filesystem::path path_;
 };
-
-/// The recording's name in the library: one path component, printable, with an extension.
-void check_filename(const std::string& name) {
-  auto bad = [&](const std::string& why) {
-    throw ApiError(400, "invalid_parameter", "'filename' " + why);
-  };
-  if (name.empty()) bad("must not be empty");
-  if (name.size() > 255) bad("is longer than 255 bytes");
-  if (name == "." || name == ".." || name.front() == '.') bad("must not start with '.'");
-  for (unsigned char ch : name)
-    if (ch < 0x20 || ch == 0x7f || ch == '/' || ch == '\\')
-      bad("must be a file name, without '/', '\\' or control characters");
-}
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   if (from.empty()) return text;
@@ -128,12 +116,7 @@ void Server::Impl::upload_recording(Call& c) {
     throw ApiError(400, "missing_parameter",
                    "'filename' is required: the recording's name in the library, with the "
                    "file's extension (.csv, .npy, .tsv, .ts, .json, .c3d, .mot, .sto or .trc)");
-  check_filename(*filename);
-  try {
-    io::format_from_path(*filename);
-  } catch (const InputError& e) {
-    throw ApiError(415, "unsupported_format", e.what());
-  }
+  check_upload_filename(*filename);
   if (!c.body || c.body->empty())
     throw ApiError(400, "invalid_upload", "the body is empty: send the file's bytes");
 
@@ -148,21 +131,7 @@ void Server::Impl::upload_recording(Call& c) {
   }
 
   UploadDir dir;
-  const auto path = dir.path() / *filename;
-  {
-    std::ofstream out(path, std::ios::binary);
-    out.write(c.body->data(), static_cast<std::streamsize>(c.body->size()));
-    if (!out.flush()) throw StorageError("cannot write the upload to a temporary file");
-  }
-  std::vector<Recording> recs;
-  try {
-    recs = io::read_any(path);
-  } catch (const Error& e) {  // names the line or byte; say the client's name, not our folder
-    throw ApiError(400, "invalid_upload",
-                   replace_all(e.what(), (dir.path() / "").string(), std::string()));
-  }
-  if (recs.empty())
-    throw ApiError(400, "invalid_upload", *filename + ": no recordings in the file");
+  std::vector<Recording> recs = read_upload(*c.body, *filename, dir.path());
   for (auto& r : recs) {
     auto& m = r.meta;
     if (auto v = c.query("golfer")) m.golfer_name = *v;

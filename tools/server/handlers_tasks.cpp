@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "request_body.hpp"
 #include "server_impl.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/pipeline/config.hpp"
@@ -87,36 +88,9 @@ tasks::Task Server::Impl::visible_task(const Call& c, const std::string& id) {
 
 void Server::Impl::submit_run(Call& c) {
   const nlohmann::json body = parse_json_body(c);
-  pipeline::JsonReader r(body, "", "request");
-  std::string run_id = r.optional<std::string>("run_id", "");
-  const nlohmann::json* select = r.raw("select");
-  const auto ids = r.maybe<std::vector<int64_t>>("ids");
-  const nlohmann::json* analyses = r.raw("analyses");
-  const auto batch_size = r.maybe<int>("batch_size");
-  const auto backend = r.maybe<std::string>("backend");
-  r.finish();  // unknown fields: 400 invalid_request naming them
-  if (!analyses)
-    throw ApiError(400, "invalid_request",
-                   "request: /analyses: required (a list of {\"type\": ..., options})");
-  nlohmann::json select_json = select ? *select : nlohmann::json::object();
-  if (ids) {
-    if (select)
-      throw ApiError(400, "invalid_request",
-                     "request: give \"ids\" or \"select\", not both (select.ids takes ids too)");
-    select_json["ids"] = *ids;
-  }
-  if (run_id.empty()) run_id = "api-" + random_hex(6);
-  const nlohmann::json config_json{
-      {"library", config.library},
-      {"run_id", run_id},
-      {"backend", backend.value_or(config.run_backend)},
-      {"batch_size", batch_size.value_or(config.run_batch_size)},
-      {"threads", config.run_threads},
-      {"progress", "never"},
-      {"select", select_json},
-      {"output", {{"dir", config.output_dir}, {"formats", config.run_output_formats}}},
-      {"analyses", *analyses}};
-  const pipeline::RunConfig run = pipeline::parse_run_config(config_json, "request");
+  RunRequest request = parse_run_request(body, config, "api-" + random_hex(6));
+  const std::string& run_id = request.run_id;
+  const pipeline::RunConfig& run = request.config;
   for (const int64_t id : run.select.ids) {  // refused now, not as a failed task later
     try {
       library.get_meta(id);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "request_body.hpp"
 #include "server_impl.hpp"
 #include "swingpipe/error.hpp"
 
@@ -150,18 +151,7 @@ bool parse_flag(const std::string& name, const std::string& text) {
 }
 
 nlohmann::json parse_json_body(const Call& call) {
-  if (!call.body || call.body->empty())
-    throw ApiError(400, "invalid_request", "this endpoint needs a JSON object as the body");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(*call.body);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ApiError(400, "invalid_json", std::string("the body is not valid JSON: ") + e.what());
-  }
-  if (!j.is_object())
-    throw ApiError(400, "invalid_request",
-                   std::string("the body must be a JSON object, got ") + j.type_name());
-  return j;
+  return parse_json_body(call.body ? std::string_view(*call.body) : std::string_view());
 }
 
 // ---- the server --------------------------------------------------------------------------------

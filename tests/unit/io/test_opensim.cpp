@@ -106,6 +106,34 @@ TEST(Mot, WithoutTimeColumnTheRateComesFromOptionOrDataRate) {
   EXPECT_EQ(io::read_opensim_storage(p, opt).sample_rate, 7);
 }
 
+// Found by the `mot` and `sto` fuzz targets (tests/fuzz/regress/mot, regress/sto): a blank cell
+// (a leading tab, or only spaces) went through the fast number parser with an unset value, so
+// the strict and the lenient read of one file gave different numbers. A blank cell is missing.
+TEST(Mot, BlankCellsAreMissingNotUnsetValues) {
+  test::TempDir dir;
+  const auto p = dir / "blank.mot";
+  write_text(p, "version=1\nnRows=3\nnColumns=2\nendheader\nhip\tknee\n\t22\n3\t4\n  \t5\n");
+  for (const bool lenient : {false, true}) {
+    io::TableOptions opt;
+    opt.values.empty_is_missing = lenient;
+    opt.values.allow_infinite = lenient;
+    const Recording r = io::read_opensim_storage(p, opt);
+    ASSERT_EQ(r.channels, (std::vector<std::string>{"hip", "knee"}));
+    ASSERT_EQ(r.data.size(), 6u);
+    EXPECT_TRUE(std::isnan(r.data[0]));
+    EXPECT_EQ(r.data[1], 3);
+    EXPECT_TRUE(std::isnan(r.data[2]));
+    EXPECT_EQ((std::vector<double>{r.data[3], r.data[4], r.data[5]}),
+              (std::vector<double>{22, 4, 5}));
+  }
+  // A blank time is not a time: the clock refuses it, the same way every time.
+  const auto q = dir / "blank_time.sto";
+  write_text(q, "version=3\nendheader\ntime\ta\n \t1\n0.01\t2\n");
+  const std::string first = error_message([&] { io::read_opensim_storage(q); });
+  EXPECT_THAT(first, HasSubstr(q.string() + ":"));
+  EXPECT_EQ(error_message([&] { io::read_opensim_storage(q); }), first);
+}
+
 TEST(MotErrors, BadInputNamesTheLine) {
   test::TempDir dir;
   const auto p = dir / "bad.mot";

@@ -309,5 +309,40 @@ TEST(Library, UnitsMustBeOnePerChannelOrNone) {
   EXPECT_EQ(lib.get(lib.add(r)).units, r.units);
 }
 
+// Statements are prepared once per connection and reused (host/storage/sqlite.cpp): a reused
+// statement must not keep an old snapshot (it is reset after use), must not keep old bindings,
+// and must survive failed transactions and close_all().
+TEST(Library, ReusedStatementsSeeOtherWritersAndKeepNoState) {
+  TempDir dir;
+  RecordingLibrary a(dir / "library.db", {.max_connections = 1});
+  RecordingLibrary b(dir / "library.db", {.max_connections = 1});
+  auto rng = test::fresh_rng();
+  std::vector<int64_t> ids;
+  for (int round = 0; round < 20; ++round) {
+    const Recording r =
+        test::random_recording(rng, "r" + std::to_string(round) + ".csv", 1 + round % 3, 5 + round);
+    const int64_t id = a.add(r);
+    const Recording back = a.get(id);  // the same cached SELECT, new binding each round
+    EXPECT_EQ(back.meta.filename, r.meta.filename);
+    EXPECT_TRUE(test::same_bits(back.data, r.data));
+    // The other library's write is seen at once: no cached statement of `a` holds a read.
+    const Recording other = test::random_recording(rng, "b" + std::to_string(round) + ".csv", 2, 4);
+    const int64_t other_id = b.add(other);
+    EXPECT_EQ(a.count(), static_cast<int64_t>(ids.size()) + 2);
+    EXPECT_EQ(a.get(other_id).meta.filename, other.meta.filename);
+    EXPECT_TRUE(b.remove(other_id));
+    // A refused add (duplicate filename) rolls back and leaves the statements usable.
+    EXPECT_THROW(a.add_all({r}), InputError);
+    EXPECT_EQ(a.count(), static_cast<int64_t>(ids.size()) + 1);
+    if (round % 5 == 4) a.close_all();  // cached statements are finalized with the connection
+    ids.push_back(id);
+  }
+  for (const int64_t id : ids) EXPECT_TRUE(a.remove(id));
+  EXPECT_FALSE(a.remove(ids.front()));  // the cached DELETE, bound again: nothing left
+  EXPECT_EQ(a.count(), 0);
+  EXPECT_EQ(b.count(), 0);
+  EXPECT_EQ(a.integrity_check(), "ok");
+}
+
 }  // namespace
 }  // namespace swingpipe
