@@ -410,6 +410,23 @@ void check_http_json(const uint8_t* data, std::size_t size) {
     }
   }
 
+  // POST /v1/simulations: an accepted request names a model file inside the models folder, never
+  // a path of the client's choosing, with its counts in range.
+  server::SimulationRequest simulation;
+  if (!refused_properly([&] { simulation = server::parse_simulation_request(j, config); },
+                        "request", "parse_simulation_request")) {
+    note("parse_simulation_request accepted model " + simulation.model);
+    const auto& o = simulation.options;
+    SP_REQUIRE(o.model.parent_path() == std::filesystem::path(config.models_dir) &&
+                   o.model.filename() == simulation.model + ".xml" &&
+                   simulation.model.find('/') == std::string::npos &&
+                   simulation.model.rfind('.', 0) != 0,
+               "an accepted simulation request names a file outside the models folder");
+    SP_REQUIRE(o.count >= 1 && o.count <= config.simulation_max_count && o.batch_size >= 0,
+               "an accepted simulation request has counts out of range");
+    SP_REQUIRE(o.threads == config.simulation_threads, "a simulation request chose its threads");
+  }
+
   // POST /v1/keys: an accepted request has a name, known scopes and a bounded expiry.
   server::KeyRequest key;
   if (!refused_properly([&] { key = server::parse_key_request(j); }, "request",

@@ -6,46 +6,16 @@
 // never a failed task. The task stores the swings a batch at a time; a cancel stops it after the
 // current batch, and the same request again resumes (swings already in the library, same model,
 // seed and index, are skipped), as after a restart that found the task interrupted.
-#include <algorithm>
-#include <filesystem>
-#include <system_error>
-
+#include "request_body.hpp"
 #include "server_impl.hpp"
 #include "swingpipe/error.hpp"
 #include "swingpipe/host/library.hpp"
 #include "swingpipe/host/swing_sim.hpp"
-#include "swingpipe/pipeline/json_reader.hpp"
 
 namespace swingpipe::server {
 namespace {
 
 using Json = nlohmann::ordered_json;
-namespace fs = std::filesystem;
-
-bool is_model_name(const std::string& name) {
-  if (name.empty() || name.size() > 64 || name.front() == '.') return false;
-  return std::all_of(name.begin(), name.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || ch == '-' || ch == '.';
-  });
-}
-
-/// The model names the server offers (the .xml files of the models directory), sorted.
-std::vector<std::string> model_names(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().extension() == ".xml" && is_model_name(it->path().stem().string()))
-      names.push_back(it->path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
-}
 
 Json summary_json(const sim::SimulateSummary& s, const std::string& name, uint64_t seed,
                   int64_t requested) {
@@ -68,41 +38,9 @@ Json summary_json(const sim::SimulateSummary& s, const std::string& name, uint64
 
 void Server::Impl::submit_simulation(Call& c) {
   const nlohmann::json body = parse_json_body(c);
-  pipeline::JsonReader r(body, "", "request");
-  const auto name = r.required<std::string>("model");
-  sim::SimulateOptions opt;
-  opt.count = r.optional<int64_t>("count", opt.count);
-  opt.seed = r.optional<uint64_t>("seed", opt.seed);
-  opt.sample_rate = r.optional<double>("sample_rate", opt.sample_rate);
-  opt.batch_size = r.optional<int64_t>("batch_size", opt.batch_size);
-  if (auto tol = r.maybe<double>("tolerance")) opt.tolerance = *tol;
-  r.finish();  // unknown fields: 400 invalid_request naming them
-
-  const fs::path dir(config.models_dir);
-  if (!is_model_name(name))
-    throw ApiError(400, "invalid_request",
-                   "request: /model: " + pipeline::JsonReader::quote(name) +
-                       " is not a model name (letters, digits, '_', '-', '.'; models: " +
-                       joined(model_names(dir)) + ")");
-  opt.model = dir / (name + ".xml");
-  std::error_code ec;
-  if (!fs::is_regular_file(opt.model, ec))
-    throw ApiError(400, "invalid_request",
-                   "request: /model: no model '" + name +
-                       "' on this server (models: " + joined(model_names(dir)) + ")");
-  if (opt.count < 1 || opt.count > config.simulation_max_count)
-    throw ApiError(400, "invalid_request",
-                   "request: /count: must be 1.." + std::to_string(config.simulation_max_count) +
-                       ", got " + std::to_string(opt.count));
-  if (opt.batch_size < 0)
-    throw ApiError(400, "invalid_request",
-                   "request: /batch_size: must be >= 0 (0 = 2 per thread), got " +
-                       std::to_string(opt.batch_size));
-  if (opt.tolerance && !(*opt.tolerance >= 0 && *opt.tolerance < 1))
-    throw ApiError(
-        400, "invalid_request",
-        "request: /tolerance: must be a number in [0, 1), got " + std::to_string(*opt.tolerance));
-  opt.threads = config.simulation_threads;
+  const SimulationRequest req = parse_simulation_request(body, config);
+  const std::string& name = req.model;
+  const sim::SimulateOptions& opt = req.options;
   sim::check_options(opt);  // InputError (400): the model's content, the sample rate
 
   std::lock_guard lock(runs_mutex);  // the in-progress check and the submission, together

@@ -2,7 +2,9 @@
 // fuzz target tests/fuzz/fuzz_http.cpp.
 #include "request_body.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <system_error>
 
 #include "api_error.hpp"
 #include "swingpipe/error.hpp"
@@ -71,6 +73,74 @@ RunRequest parse_run_request(const nlohmann::json& body, const ServerConfig& con
       {"output", {{"dir", config.output_dir}, {"formats", config.run_output_formats}}},
       {"analyses", *analyses}};
   return {run_id, pipeline::parse_run_config(config_json, "request")};
+}
+
+namespace {
+
+bool is_model_name(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || ch == '-' || ch == '.';
+  });
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::vector<std::string> model_names(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".xml" && is_model_name(it->path().stem().string()))
+      names.push_back(it->path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+SimulationRequest parse_simulation_request(const nlohmann::json& body, const ServerConfig& config) {
+  pipeline::JsonReader r(body, "", "request");
+  SimulationRequest req;
+  req.model = r.required<std::string>("model");
+  sim::SimulateOptions& opt = req.options;
+  opt.count = r.optional<int64_t>("count", opt.count);
+  opt.seed = r.optional<uint64_t>("seed", opt.seed);
+  opt.sample_rate = r.optional<double>("sample_rate", opt.sample_rate);
+  opt.batch_size = r.optional<int64_t>("batch_size", opt.batch_size);
+  if (auto tol = r.maybe<double>("tolerance")) opt.tolerance = *tol;
+  r.finish();  // unknown fields: InputError naming them
+
+  const std::filesystem::path dir(config.models_dir);
+  if (!is_model_name(req.model))
+    throw ApiError(400, "invalid_request",
+                   "request: /model: " + pipeline::JsonReader::quote(req.model) +
+                       " is not a model name (letters, digits, '_', '-', '.'; models: " +
+                       joined(model_names(dir)) + ")");
+  opt.model = dir / (req.model + ".xml");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(opt.model, ec))
+    throw ApiError(400, "invalid_request",
+                   "request: /model: no model '" + req.model +
+                       "' on this server (models: " + joined(model_names(dir)) + ")");
+  if (opt.count < 1 || opt.count > config.simulation_max_count)
+    throw ApiError(400, "invalid_request",
+                   "request: /count: must be 1.." + std::to_string(config.simulation_max_count) +
+                       ", got " + std::to_string(opt.count));
+  if (opt.batch_size < 0)
+    throw ApiError(400, "invalid_request",
+                   "request: /batch_size: must be >= 0 (0 = 2 per thread), got " +
+                       std::to_string(opt.batch_size));
+  if (opt.tolerance && !(*opt.tolerance >= 0 && *opt.tolerance < 1))
+    throw ApiError(
+        400, "invalid_request",
+        "request: /tolerance: must be a number in [0, 1), got " + std::to_string(*opt.tolerance));
+  opt.threads = config.simulation_threads;
+  return req;
 }
 
 KeyRequest parse_key_request(const nlohmann::json& body) {

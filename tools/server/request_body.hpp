@@ -1,9 +1,10 @@
 #pragma once
-// The parsing of JSON request bodies (POST /v1/runs, POST /v1/keys) and of uploads (POST
-// /v1/recordings), apart from the HTTP plumbing: the handlers call these, and so does the fuzz
-// target tests/fuzz/fuzz_http.cpp, in process. Every refusal is an ApiError (4xx) or an InputError
-// (the dispatcher answers 400 invalid_request) whose message starts with "request" (bodies) or the
-// upload's file name, never with a server path, and quotes untrusted text bounded and escaped.
+// The parsing of JSON request bodies (POST /v1/runs, /v1/simulations, /v1/keys) and of uploads
+// (POST /v1/recordings), apart from the HTTP plumbing: the handlers call these, and so does the
+// fuzz target tests/fuzz/fuzz_http.cpp, in process. Every refusal is an ApiError (4xx) or an
+// InputError (the dispatcher answers 400 invalid_request) whose message starts with "request"
+// (bodies) or the upload's file name, never with a server path, and quotes untrusted text bounded
+// and escaped.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "server_config.hpp"
 #include "swingpipe/host/auth.hpp"
 #include "swingpipe/host/recording.hpp"
+#include "swingpipe/host/swing_sim.hpp"
 #include "swingpipe/pipeline/config.hpp"
 
 namespace swingpipe::server {
@@ -42,6 +44,18 @@ struct KeyRequest {
   std::optional<std::string> user;
 };
 KeyRequest parse_key_request(const nlohmann::json& body);
+
+/// POST /v1/simulations: `model` a name (letters, digits, '_', '-', '.'; not a path) of a file
+/// <config.models_dir>/<model>.xml that exists, count 1..simulation_max_count, seed, sample_rate,
+/// batch_size >= 0, tolerance in [0, 1); threads from the config. The model's content and the
+/// sample rate against its step rate are sim::check_options' (the handler calls it next).
+struct SimulationRequest {
+  std::string model;  ///< the name
+  sim::SimulateOptions options;
+};
+SimulationRequest parse_simulation_request(const nlohmann::json& body, const ServerConfig& config);
+/// The model names the server offers (the .xml files of `dir`), sorted.
+std::vector<std::string> model_names(const std::filesystem::path& dir);
 
 /// POST /v1/recordings?filename=NAME: NAME is one path component, printable, at most 255 bytes,
 /// with a readable extension (invalid_parameter, unsupported_format).
