@@ -33,4 +33,14 @@ inline std::vector<std::complex<double>> reference(std::span<const double> x,
   return out;
 }
 
+/// Frequencies whose scales (fs = 1) run from `smin` to `smax` samples, geometric.
+inline std::vector<double> freqs_for_scales(double smin, double smax, int count, double omega0) {
+  std::vector<double> f;
+  for (int i = 0; i < count; ++i) {
+    const double s = count == 1 ? smin : smin * std::pow(smax / smin, double(i) / (count - 1));
+    f.push_back(omega0 / (2 * M_PI * s));
+  }
+  return f;
+}
+
 }  // namespace swingpipe::cwt::test_util

@@ -17,18 +17,9 @@
 namespace swingpipe::cwt {
 namespace {
 
+using test_util::freqs_for_scales;
 using test_util::reference;
 using test_util::row_error;
-
-/// Frequencies whose scales (fs = 1) run from `smin` to `smax` samples, geometric.
-std::vector<double> freqs_for_scales(double smin, double smax, int count, double omega0) {
-  std::vector<double> f;
-  for (int i = 0; i < count; ++i) {
-    const double s = count == 1 ? smin : smin * std::pow(smax / smin, double(i) / (count - 1));
-    f.push_back(omega0 / (2 * M_PI * s));
-  }
-  return f;
-}
 
 struct Case {
   int64_t n;

@@ -20,18 +20,9 @@
 namespace swingpipe::cwt {
 namespace {
 
+using test_util::freqs_for_scales;
 using test_util::reference;
 using test_util::row_error;
-
-/// Frequencies (fs = 1) whose scales run geometrically from smin to smax samples.
-std::vector<double> freqs_for_scales(double smin, double smax, int count, double omega0) {
-  std::vector<double> f;
-  for (int i = 0; i < count; ++i) {
-    const double s = count == 1 ? smin : smin * std::pow(smax / smin, double(i) / (count - 1));
-    f.push_back(omega0 / (2 * M_PI * s));
-  }
-  return f;
-}
 
 Spec spec_of(int64_t n, std::vector<double> freqs, Precision p, int max_sizes) {
   return {.length = n,

@@ -16,21 +16,7 @@ namespace {
 
 using iaa::tree::TreeView;
 
-TreeView view_of(const iaa::KinematicTree& t) {
-  TreeView v;
-  v.nbody = static_cast<int32_t>(t.bodies.size());
-  v.njnt = static_cast<int32_t>(t.joints.size());
-  v.nq = t.nq;
-  v.nv = t.nv;
-  v.bodies = t.bodies.data();
-  v.joints = t.joints.data();
-  v.qpos0 = t.qpos0.data();
-  v.armature = t.armature.data();
-  v.dof_body = t.dof_body.data();
-  v.dof_parent = t.dof_parent.data();
-  for (int k = 0; k < 3; ++k) v.gravity[k] = t.gravity[k];
-  return v;
-}
+using iaa::tree::view_of;
 
 /// Per-frame scratch laid out as compute_tree_cpu lays it out.
 struct Scratch {

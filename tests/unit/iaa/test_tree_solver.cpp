@@ -265,17 +265,7 @@ TEST(TreeSolver, SparseTreeMassMatrixIsTheDenseOne) {
   auto rng = test::fresh_rng();
   const auto model = engine::Model::load(test::golfer_model("advanced"));
   const auto tree = engine::export_tree(*model, {});
-  iaa::tree::TreeView v;
-  v.nbody = static_cast<int32_t>(tree.bodies.size());
-  v.njnt = static_cast<int32_t>(tree.joints.size());
-  v.nq = tree.nq;
-  v.nv = tree.nv;
-  v.bodies = tree.bodies.data();
-  v.joints = tree.joints.data();
-  v.qpos0 = tree.qpos0.data();
-  v.armature = tree.armature.data();
-  v.dof_body = tree.dof_body.data();
-  v.dof_parent = tree.dof_parent.data();
+  const iaa::tree::TreeView v = iaa::tree::view_of(tree);
   std::vector<double> xpos(3 * v.nbody), xquat(4 * v.nbody), xmat(9 * v.nbody),
       cinert(10 * v.nbody), crb(10 * v.nbody), xanchor(3 * v.njnt), xaxis(3 * v.njnt),
       cdof(6 * v.nv), dense(static_cast<std::size_t>(v.nv * v.nv));
