@@ -22,6 +22,12 @@ class InducedAccelAnalysis final : public Analysis {
     opt_.per_actuator = r.optional<bool>("per_actuator", false);
     opt_.counterfactuals = r.optional<bool>("counterfactuals", false);
     opt_.arrays = r.optional<bool>("arrays", true);
+    const auto source = r.optional<std::string>("mass_source", "tree");
+    try {
+      opt_.mass_source = parse_mass_source(source, "mass_source");
+    } catch (const InputError&) {
+      r.fail("mass_source", "'" + source + "' is not a mass source (tree or mujoco)");
+    }
     skip_other_ = r.optional<bool>("skip_other", false);
   }
 
@@ -33,6 +39,7 @@ class InducedAccelAnalysis final : public Analysis {
             {"per_actuator", opt_.per_actuator},
             {"counterfactuals", opt_.counterfactuals},
             {"arrays", opt_.arrays},
+            {"mass_source", to_string(opt_.mass_source)},
             {"skip_other", skip_other_}};
   }
 

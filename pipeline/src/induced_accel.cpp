@@ -92,6 +92,16 @@ std::shared_ptr<const engine::Model> InducedAccelRunner::model_for(const Recordi
   return model;
 }
 
+iaa::MassSource parse_mass_source(const std::string& text, const std::string& what) {
+  if (text == "tree") return iaa::MassSource::tree;
+  if (text == "mujoco") return iaa::MassSource::mujoco;
+  throw InputError(what + ": '" + text + "' is not a mass source (tree or mujoco)");
+}
+
+std::string to_string(iaa::MassSource source) {
+  return source == iaa::MassSource::mujoco ? "mujoco" : "tree";
+}
+
 InducedAccelOutput InducedAccelRunner::run(const Recording& rec) {
   const auto model = model_for(rec.meta);
   const engine::FullState state = engine::read_full_state(*model, rec);
@@ -104,6 +114,7 @@ InducedAccelOutput InducedAccelRunner::run(const Recording& rec) {
   opt.sites = options_.sites;
   opt.threads = options_.threads;
   opt.backend = options_.backend;
+  opt.mass_source = options_.mass_source;
   iaa::Result r;
   if (options_.backend == Backend::cuda) {
     std::vector<double> moments;
@@ -177,18 +188,21 @@ InducedAccelOutput InducedAccelRunner::run(const Recording& rec) {
   }
 
   InducedAccelOutput out;
-  out.payload = {{"model", model->name()},
-                 {"model_sha256", model->sha256()},
-                 {"frames", n},
-                 {"nv", r.nv},
-                 {"backend", std::string(to_string(options_.backend))},
-                 {"contributors", contributors},
-                 {"closure_max", number(r.max_closure())},
-                 {"impact_frame", impact >= 0 ? nlohmann::json(impact) : nlohmann::json()},
-                 {"impact_time", impact >= 0 ? number(state.time[static_cast<std::size_t>(impact)])
-                                             : nlohmann::json()},
-                 {"counterfactuals", options_.counterfactuals},
-                 {"sites", sites}};
+  out.payload = {
+      {"model", model->name()},
+      {"model_sha256", model->sha256()},
+      {"frames", n},
+      {"nv", r.nv},
+      {"backend", std::string(to_string(options_.backend))},
+      {"mass_source",
+       options_.backend == Backend::cuda ? std::string("tree") : to_string(options_.mass_source)},
+      {"contributors", contributors},
+      {"closure_max", number(r.max_closure())},
+      {"impact_frame", impact >= 0 ? nlohmann::json(impact) : nlohmann::json()},
+      {"impact_time",
+       impact >= 0 ? number(state.time[static_cast<std::size_t>(impact)]) : nlohmann::json()},
+      {"counterfactuals", options_.counterfactuals},
+      {"sites", sites}};
   if (!options_.arrays) return out;
   io::ArrayFile& a = out.arrays;
   // The runner adds run_id, analysis, recording_id and swingpipe_version.

@@ -21,6 +21,7 @@ struct IaaFlags {
   std::vector<std::string> sites{"club_head"};
   bool per_actuator = false, counterfactuals = false;
   std::string backend = "cpu";
+  std::string mass_source = "tree";
   int threads = 0;
 };
 
@@ -47,6 +48,10 @@ void add_induced_accel(CLI::App& app, Globals& g) {
   cmd->add_flag("--counterfactuals", f->counterfactuals,
                 "ZTCF (controls zero) and ZVCF (velocities zero) accelerations too");
   cmd->add_option("--backend", f->backend, "cpu, cuda or auto")->capture_default_str();
+  cmd->add_option("--mass-source", f->mass_source,
+                  "CPU backend: M(q) from the tree math (tree, the faster) or from MuJoCo's "
+                  "position stages (mujoco); the results agree to rounding")
+      ->capture_default_str();
   cmd->add_option("--threads", f->threads, "CPU threads (0 = all)")->capture_default_str();
   cmd->callback([&g, f] {
     pipeline::InducedAccelOptions o;
@@ -57,6 +62,7 @@ void add_induced_accel(CLI::App& app, Globals& g) {
     o.arrays = false;
     o.backend = resolve_backend(parse_backend(f->backend));
     o.threads = f->threads;
+    o.mass_source = pipeline::parse_mass_source(f->mass_source, "induced-accel: --mass-source");
     pipeline::InducedAccelRunner runner(o);
     RecordingLibrary lib(existing_library(g));
     nlohmann::json all = nlohmann::json::array();

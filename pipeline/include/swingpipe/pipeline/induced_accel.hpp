@@ -28,6 +28,7 @@
 #include "swingpipe/host/arrays.hpp"
 #include "swingpipe/host/recording.hpp"
 #include "swingpipe/kernels/backend.hpp"
+#include "swingpipe/kernels/induced_accel.hpp"
 
 namespace swingpipe::engine {
 class Model;
@@ -44,7 +45,13 @@ struct InducedAccelOptions {
   bool arrays = true;            ///< fill the arrays (contributions per frame)
   Backend backend = Backend::cpu;
   int threads = 0;
+  /// CPU path: M(q) from the tree math (default, faster) or from MuJoCo's position stages.
+  iaa::MassSource mass_source = iaa::MassSource::tree;
 };
+
+/// "tree" or "mujoco"; InputError naming `what` for anything else.
+iaa::MassSource parse_mass_source(const std::string& text, const std::string& what);
+std::string to_string(iaa::MassSource source);
 
 struct InducedAccelOutput {
   nlohmann::json payload;
