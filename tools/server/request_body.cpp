@@ -13,7 +13,6 @@
 #include "swingpipe/pipeline/json_reader.hpp"
 
 namespace swingpipe::server {
-namespace {
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   if (from.empty()) return text;
@@ -23,7 +22,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 nlohmann::json parse_json_body(std::string_view body) {
   if (body.empty())

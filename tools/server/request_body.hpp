@@ -22,6 +22,9 @@
 
 namespace swingpipe::server {
 
+/// `text` with every `from` replaced by `to` (messages that must not show server paths).
+std::string replace_all(std::string text, const std::string& from, const std::string& to);
+
 /// A JSON request body: io::parse_json (nesting limit, strict numbers and UTF-8, no trailing
 /// bytes) under the name "request"; invalid_json when it is not JSON ("request: byte N: ..."),
 /// invalid_request when it is empty or not an object.
