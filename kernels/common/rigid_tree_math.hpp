@@ -50,6 +50,34 @@ SP_HD int64_t scratch_size(const TreeView& t) {
   return int64_t{3 + 4 + 9 + 10 + 10 + 6 + 6} * t.nbody + int64_t{6} * t.njnt + int64_t{12} * t.nv;
 }
 
+/// A frame's scratch_size doubles carved into the arrays of the stages below: per body xpos (3),
+/// xquat (4), xmat (9), cinert (10), crb (10), cvel (6), cacc (6); per joint xanchor (3) and
+/// xaxis (3); per dof cdof (6) and cdof_dot (6). cvel and cacc double as the 6-per-body scratch of
+/// gravity_force and bias_force when no velocities are needed.
+struct Frame {
+  double *xpos, *xquat, *xmat, *cinert, *crb, *cvel, *cacc, *xanchor, *xaxis, *cdof, *cdof_dot;
+  /// One past the last double: where a caller's own per-frame arrays may start.
+  double* end;
+};
+
+SP_HD Frame carve(const TreeView& t, double* s) {
+  const int64_t nb = t.nbody, nj = t.njnt, nv = t.nv;
+  Frame f{};
+  f.xpos = s;
+  f.xquat = f.xpos + 3 * nb;
+  f.xmat = f.xquat + 4 * nb;
+  f.cinert = f.xmat + 9 * nb;
+  f.crb = f.cinert + 10 * nb;
+  f.cvel = f.crb + 10 * nb;
+  f.cacc = f.cvel + 6 * nb;
+  f.xanchor = f.cacc + 6 * nb;
+  f.xaxis = f.xanchor + 3 * nj;
+  f.cdof = f.xaxis + 3 * nj;
+  f.cdof_dot = f.cdof + 6 * nv;
+  f.end = f.cdof_dot + 6 * nv;
+  return f;
+}
+
 // ---- small vector helpers ------------------------------------------------------------------
 SP_HD void cross3(double r[3], const double a[3], const double b[3]) {
   const double x = a[1] * b[2] - a[2] * b[1], y = a[2] * b[0] - a[0] * b[2],

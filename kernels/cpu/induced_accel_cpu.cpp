@@ -449,19 +449,8 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
   std::exception_ptr error;
 #pragma omp parallel num_threads(threads)
   {
-    const int64_t body_scratch = 48 * int64_t{tv.nbody};
     std::vector<double> s(static_cast<std::size_t>(tree::scratch_size(tv)));
-    double* xpos = s.data();
-    double* xquat = xpos + 3 * tv.nbody;
-    double* xmat = xquat + 4 * tv.nbody;
-    double* cinert = xmat + 9 * tv.nbody;
-    double* crb = cinert + 10 * tv.nbody;
-    double* cvel = crb + 10 * tv.nbody;
-    double* cacc = cvel + 6 * tv.nbody;
-    double* xanchor = xpos + body_scratch;
-    double* xaxis = xanchor + 3 * tv.njnt;
-    double* cdof = xaxis + 3 * tv.njnt;
-    double* cdof_dot = cdof + 6 * tv.nv;
+    const tree::Frame fr = tree::carve(tv, s.data());
     std::vector<double> M(static_cast<std::size_t>(solver.nnz())), G(static_cast<std::size_t>(nv)),
         J(static_cast<std::size_t>(3) * nv);
     LaneBuffer lanes;
@@ -472,14 +461,16 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
 #pragma omp for schedule(dynamic, 64)
     for (int64_t f = 0; f < b.frames; ++f) {
       try {
-        tree::kinematics(tv, b.qpos.data() + f * b.nq, xpos, xquat, xmat, xanchor, xaxis);
-        tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
-        tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
+        tree::kinematics(tv, b.qpos.data() + f * b.nq, fr.xpos, fr.xquat, fr.xmat, fr.xanchor,
+                         fr.xaxis);
+        tree::com_inertia(tv, fr.xpos, fr.xquat, fr.xmat, fr.xanchor, fr.xaxis, fr.cinert, fr.cdof);
+        tree::mass_matrix_sparse(tv, fr.cinert, fr.cdof, fr.crb, solver.row_start().data(),
+                                 M.data());
         const double* g = G.data();
         if (recorded_gravity)
           g = b.gravity.data() + f * nv;
         else
-          tree::gravity_force(tv, cinert, cdof, cacc, G.data());
+          tree::gravity_force(tv, fr.cinert, fr.cdof, fr.cacc, G.data());
         forces_to_lanes(b, f, opt.per_actuator, g, stride, T);
         if (!solver.factor(M.data()))
           throw InputError("induced accelerations: M(q) of frame " + std::to_string(f) +
@@ -488,14 +479,14 @@ Result compute_tree_cpu(const KinematicTree& tree, const FrameBatch& b, const Op
         r.closure[static_cast<std::size_t>(f)] =
             lanes_to_rows(nv, k, stride, T, b.qacc.data() + f * nv, r.joint.data() + f * k * nv);
         if (ns == 0) continue;
-        tree::velocities(tv, b.qvel.data() + f * nv, cdof, cvel, cdof_dot);
+        tree::velocities(tv, b.qvel.data() + f * nv, fr.cdof, fr.cvel, fr.cdof_dot);
         for (int64_t si = 0; si < ns; ++si) {
           const TreeSite& site = tree.sites[static_cast<std::size_t>(sites[si])];
           double p[3], bias[3];
-          tree::point_position(p, xpos, xmat, site.body, site.pos);
-          tree::point_jacobian(tv, cdof, site.body, p, J.data());
-          tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, cvel, cdof_dot, cacc, site.body,
-                                        p, bias);
+          tree::point_position(p, fr.xpos, fr.xmat, site.body, site.pos);
+          tree::point_jacobian(tv, fr.cdof, site.body, p, J.data());
+          tree::point_bias_acceleration(tv, b.qvel.data() + f * nv, fr.cvel, fr.cdof_dot, fr.cacc,
+                                        site.body, p, bias);
           solver.project_lanes(stride, T, J.data(), acc);
           site_from_lanes(k, stride, acc, bias, r.site.data() + ((f * ns + si) * k) * 3,
                           r.site_bias.data() + (f * ns + si) * 3);

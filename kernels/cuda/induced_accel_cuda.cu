@@ -69,25 +69,15 @@ template <class L>
 __global__ void tree_kernel(Params P) {
   double s[L::scratch];
   const tree::TreeView& t = P.tree;
-  const int nb = t.nbody, nj = t.njnt, nv = P.nv;
-  double* xpos = s;
-  double* xquat = xpos + 3 * nb;
-  double* xmat = xquat + 4 * nb;
-  double* cinert = xmat + 9 * nb;
-  double* crb = cinert + 10 * nb;
-  double* cvel = crb + 10 * nb;
-  double* cacc = cvel + 6 * nb;
-  double* xanchor = cacc + 6 * nb;
-  double* xaxis = xanchor + 3 * nj;
-  double* cdof = xaxis + 3 * nj;
-  double* cdof_dot = cdof + 6 * nv;
-  double* G = cdof_dot + 6 * nv;
+  const int nv = P.nv;
+  const tree::Frame fr = tree::carve(t, s);
+  double* G = fr.end;
   for (int64_t f = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; f < P.frames;
        f += int64_t{gridDim.x} * blockDim.x) {
-    tree::kinematics(t, P.qpos + f * P.nq, xpos, xquat, xmat, xanchor, xaxis);
-    tree::com_inertia(t, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
-    tree::mass_matrix(t, cinert, cdof, crb, P.M + f * nv * nv);
-    tree::gravity_force(t, cinert, cdof, cacc, G);
+    tree::kinematics(t, P.qpos + f * P.nq, fr.xpos, fr.xquat, fr.xmat, fr.xanchor, fr.xaxis);
+    tree::com_inertia(t, fr.xpos, fr.xquat, fr.xmat, fr.xanchor, fr.xaxis, fr.cinert, fr.cdof);
+    tree::mass_matrix(t, fr.cinert, fr.cdof, fr.crb, P.M + f * nv * nv);
+    tree::gravity_force(t, fr.cinert, fr.cdof, fr.cacc, G);
     double* X = P.X + f * P.k * nv;
     const double* bias = P.bias + f * nv;
     const double* rows[4] = {P.passive + f * nv, P.constraint + f * nv, P.applied + f * nv,
@@ -105,13 +95,13 @@ __global__ void tree_kernel(Params P) {
             P.moments[f * P.npairs + p] * P.force[f * P.nu + P.pair_act[p]];
     }
     if (P.ns == 0) continue;
-    tree::velocities(t, P.qvel + f * nv, cdof, cvel, cdof_dot);
+    tree::velocities(t, P.qvel + f * nv, fr.cdof, fr.cvel, fr.cdof_dot);
     for (int si = 0; si < P.ns; ++si) {
       double p[3];
-      tree::point_position(p, xpos, xmat, P.sites[si].body, P.sites[si].pos);
-      tree::point_jacobian(t, cdof, P.sites[si].body, p, P.J + (f * P.ns + si) * 3 * nv);
-      tree::point_bias_acceleration(t, P.qvel + f * nv, cvel, cdof_dot, cacc, P.sites[si].body, p,
-                                    P.site_bias + (f * P.ns + si) * 3);
+      tree::point_position(p, fr.xpos, fr.xmat, P.sites[si].body, P.sites[si].pos);
+      tree::point_jacobian(t, fr.cdof, P.sites[si].body, p, P.J + (f * P.ns + si) * 3 * nv);
+      tree::point_bias_acceleration(t, P.qvel + f * nv, fr.cvel, fr.cdof_dot, fr.cacc,
+                                    P.sites[si].body, p, P.site_bias + (f * P.ns + si) * 3);
     }
   }
 }

@@ -195,23 +195,17 @@ void mass_case(benchmark::State& state, int nv, bool tree) {
   std::vector<double> s(static_cast<std::size_t>(iaa::tree::scratch_size(tv))),
       M(static_cast<std::size_t>(nv) * nv), G(static_cast<std::size_t>(nv));
   const iaa::TreeSolver solver(in.tree.dof_parent);
+  const iaa::tree::Frame fr = iaa::tree::carve(tv, s.data());
   int64_t f = 0;
   for (auto _ : state) {
     const double* q = in.batch.qpos.data() + f * in.batch.nq;
     if (tree) {
-      double* xpos = s.data();
-      double* xquat = xpos + 3 * tv.nbody;
-      double* xmat = xquat + 4 * tv.nbody;
-      double* cinert = xmat + 9 * tv.nbody;
-      double* crb = cinert + 10 * tv.nbody;
-      double* sub = crb + 10 * tv.nbody;
-      double* xanchor = xpos + 48 * int64_t{tv.nbody};
-      double* xaxis = xanchor + 3 * tv.njnt;
-      double* cdof = xaxis + 3 * tv.njnt;
-      iaa::tree::kinematics(tv, q, xpos, xquat, xmat, xanchor, xaxis);
-      iaa::tree::com_inertia(tv, xpos, xquat, xmat, xanchor, xaxis, cinert, cdof);
-      iaa::tree::mass_matrix_sparse(tv, cinert, cdof, crb, solver.row_start().data(), M.data());
-      iaa::tree::gravity_force(tv, cinert, cdof, sub, G.data());
+      iaa::tree::kinematics(tv, q, fr.xpos, fr.xquat, fr.xmat, fr.xanchor, fr.xaxis);
+      iaa::tree::com_inertia(tv, fr.xpos, fr.xquat, fr.xmat, fr.xanchor, fr.xaxis, fr.cinert,
+                             fr.cdof);
+      iaa::tree::mass_matrix_sparse(tv, fr.cinert, fr.cdof, fr.crb, solver.row_start().data(),
+                                    M.data());
+      iaa::tree::gravity_force(tv, fr.cinert, fr.cdof, fr.cvel, G.data());
     } else {
       mju_copy(d->qpos, q, m->nq);
       mj_kinematics(m, d);
@@ -244,12 +238,13 @@ bool register_iaa() {
     for (auto [name, source] : {std::pair{"cpu", iaa::MassSource::tree},
                                 std::pair{"cpu_mujoco", iaa::MassSource::mujoco}}) {
       const std::string b = std::string("iaa/") + name;
-      benchmark::RegisterBenchmark((b + n).c_str(),
-                                   [=](benchmark::State& s) { cpu_case(s, nv, 0, false, source); })
+      benchmark::RegisterBenchmark(
+          (b + n).c_str(), [=, m = source](benchmark::State& s) { cpu_case(s, nv, 0, false, m); })
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
-      benchmark::RegisterBenchmark((b + "/threads:1" + n).c_str(),
-                                   [=](benchmark::State& s) { cpu_case(s, nv, 1, false, source); })
+      benchmark::RegisterBenchmark(
+          (b + "/threads:1" + n).c_str(),
+          [=, m = source](benchmark::State& s) { cpu_case(s, nv, 1, false, m); })
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "../engine/engine_test_util.hpp"
 #include "common/rigid_tree_math.hpp"
@@ -18,27 +20,17 @@ using iaa::tree::TreeView;
 
 using iaa::tree::view_of;
 
-/// Per-frame scratch laid out as compute_tree_cpu lays it out.
-struct Scratch {
+/// Per-frame scratch, carved as compute_tree_cpu carves it (tree::carve), plus M, G and J.
+struct Scratch : iaa::tree::Frame {
   explicit Scratch(const TreeView& v)
-      : s(static_cast<std::size_t>(iaa::tree::scratch_size(v))),
+      : Frame{},
+        s(static_cast<std::size_t>(iaa::tree::scratch_size(v))),
         M(static_cast<std::size_t>(v.nv) * v.nv),
         G(static_cast<std::size_t>(v.nv)),
         J(static_cast<std::size_t>(3) * v.nv) {
-    xpos = s.data();
-    xquat = xpos + 3 * v.nbody;
-    xmat = xquat + 4 * v.nbody;
-    cinert = xmat + 9 * v.nbody;
-    crb = cinert + 10 * v.nbody;
-    cvel = crb + 10 * v.nbody;
-    cacc = cvel + 6 * v.nbody;
-    xanchor = cacc + 6 * v.nbody;
-    xaxis = xanchor + 3 * v.njnt;
-    cdof = xaxis + 3 * v.njnt;
-    cdof_dot = cdof + 6 * v.nv;
+    static_cast<Frame&>(*this) = iaa::tree::carve(v, s.data());
   }
   std::vector<double> s, M, G, J;
-  double *xpos, *xquat, *xmat, *cinert, *crb, *cvel, *cacc, *xanchor, *xaxis, *cdof, *cdof_dot;
 };
 
 struct Errors {
@@ -159,6 +151,25 @@ TEST(TreeMath, MassMatrixIsSymmetricPositiveDefinite) {
       r += w.M[static_cast<std::size_t>(i * nv + j)] * x[static_cast<std::size_t>(j)];
     EXPECT_NEAR(r, b[static_cast<std::size_t>(i)], 1e-9);
   }
+}
+
+TEST(TreeMath, CarveLaysTheArraysEndToEndOverTheWholeScratch) {
+  const auto model = engine::Model::load(test::golfer_model("advanced"));
+  const TreeView v = view_of(engine::export_tree(*model, {}));
+  std::vector<double> s(static_cast<std::size_t>(iaa::tree::scratch_size(v)));
+  const iaa::tree::Frame f = iaa::tree::carve(v, s.data());
+  const int64_t nb = v.nbody, nj = v.njnt, nv = v.nv;
+  const std::pair<const double*, int64_t> arrays[] = {
+      {f.xpos, 3 * nb},  {f.xquat, 4 * nb}, {f.xmat, 9 * nb},    {f.cinert, 10 * nb},
+      {f.crb, 10 * nb},  {f.cvel, 6 * nb},  {f.cacc, 6 * nb},    {f.xanchor, 3 * nj},
+      {f.xaxis, 3 * nj}, {f.cdof, 6 * nv},  {f.cdof_dot, 6 * nv}};
+  const double* next = s.data();
+  for (const auto& [p, n] : arrays) {
+    EXPECT_EQ(p, next);
+    next = p + n;
+  }
+  EXPECT_EQ(f.end, next);
+  EXPECT_EQ(f.end, s.data() + s.size());
 }
 
 TEST(TreeMath, ExportRefusesWhatTheTreeCannotHold) {
