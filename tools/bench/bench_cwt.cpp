@@ -166,9 +166,10 @@ bool register_cwt() {
           if (backend == Backend::cuda) {
             for (auto [name, kind] :
                  {std::pair{"c64", Output::complex}, std::pair{"power32", Output::power}})
-              benchmark::RegisterBenchmark(
-                  ("cwt/cuda_device/" + std::string(name) + tail).c_str(),
-                  [=](benchmark::State& s) { device_case<float>(s, kind, channels, scales, len); })
+              benchmark::RegisterBenchmark(("cwt/cuda_device/" + std::string(name) + tail).c_str(),
+                                           [=, out = kind](benchmark::State& s) {
+                                             device_case<float>(s, out, channels, scales, len);
+                                           })
                   ->UseManualTime()
                   ->Unit(benchmark::kMillisecond);
           }
