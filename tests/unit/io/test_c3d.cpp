@@ -86,8 +86,10 @@ Expected expected_values(const SynthC3d& f) {
   for (std::size_t s = 0; s < samples; ++s)
     for (int c = 0; c < nc; ++c) {
       const double raw = f.analogs[s * nc + c];
-      double offset = f.analog_offset[c];
-      if (f.analog_unsigned) offset = static_cast<uint16_t>(static_cast<int16_t>(offset));
+      // The file holds OFFSET as int16 bits; an unsigned format reads them as uint16 (int to
+      // uint16 wraps modulo 2^16: defined, unlike a double out of int16's range).
+      int offset = f.analog_offset[c];
+      if (f.analog_unsigned) offset = static_cast<uint16_t>(offset);
       e.analogs[c * samples + s] = (raw - offset) *
                                    static_cast<double>(static_cast<float>(f.analog_scale[c])) *
                                    static_cast<double>(static_cast<float>(f.gen_scale));
